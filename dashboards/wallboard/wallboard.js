@@ -1,0 +1,501 @@
+// wallboard.js: the floor TV page.
+//
+// Topics "wallboard" (the /api/v1/live object without agents) and "agents"
+// arrive through wb-client.js; this file turns them into tiles, the queue
+// strip and agent cards. Field names are those of docs/protocol.md.
+//
+// Time: the page keeps the server's clock, not its own. "Server now" is the
+// ts_ms of the last frame plus the local time elapsed since, times
+// clock_rate (the demo may run faster than real time). The clock, the
+// longest wait and each agent's time in state tick from it between frames.
+
+import { WbClient, tokenFromPage } from '../js/wb-client.js';
+
+// ---- thresholds that the server does not send ----
+// Rates: green at or above target, amber up to RATE_AMBER_BAND below, red
+// below that. Calls waiting: amber from WAITING_AMBER, red from WAITING_RED.
+// Longest wait: amber past the service-level threshold (a call that waits
+// longer already misses it), red past LONGEST_WAIT_RED_S (the default alert).
+const RATE_AMBER_BAND = 0.05;
+const WAITING_AMBER = 3;
+const WAITING_RED = 6;
+const LONGEST_WAIT_RED_S = 60;
+const DEFAULT_SL_THRESHOLD_S = 15;
+
+const STATES = ['available', 'ringing', 'on_call', 'acw', 'paused', 'offline'];
+const EPS = 1e-9;
+
+// ---- i18n ----
+const params = new URLSearchParams(window.location.search);
+const lang = params.get('lang') === 'en' ? 'en' : 'zh-CN';
+let labels = {};
+
+async function loadLabels() {
+  try {
+    const res = await fetch(new URL(`../i18n/${lang}.json`, import.meta.url));
+    if (res.ok) labels = await res.json();
+  } catch (e) {
+    console.warn('wallboard: labels not loaded, keeping the built-in Chinese', e);
+  }
+  document.documentElement.lang = lang;
+  for (const el of document.querySelectorAll('[data-i18n]')) {
+    const text = labels[el.dataset.i18n];
+    if (typeof text === 'string') el.textContent = text;
+  }
+  if (labels['app.subtitle']) document.title = `12367 ${labels['app.subtitle']}`;
+}
+
+function t(key, vars = {}) {
+  const text = labels[key];
+  if (typeof text !== 'string') return key;
+  return text.replace(/\{(\w+)\}/g, (_, k) => (vars[k] ?? ''));
+}
+
+// ---- server clock ----
+const clock = {
+  tsMs: null, // server ts_ms of the last frame that had one
+  at: 0, // performance.now() when it arrived
+  rate: 1, // data.clock_rate
+  offsetMin: -new Date().getTimezoneOffset(), // centre's UTC offset, from data.ts
+};
+
+function syncClock(tsMs) {
+  if (!Number.isFinite(tsMs)) return;
+  clock.tsMs = tsMs;
+  clock.at = performance.now();
+}
+
+function serverNow() {
+  if (clock.tsMs === null) return Date.now();
+  return clock.tsMs + (performance.now() - clock.at) * clock.rate;
+}
+
+// "2026-11-28T14:05:33+08:00" -> 480; "…Z" -> 0; no offset -> unchanged.
+function offsetFromIso(iso) {
+  const m = /(?:([+-])(\d{2}):?(\d{2})|Z)$/.exec(iso || '');
+  if (!m) return null;
+  if (!m[1]) return 0;
+  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
+}
+
+// Wall-clock fields of a server time in the centre's time zone.
+function centreTime(ms) {
+  const d = new Date(ms + clock.offsetMin * 60000);
+  return {
+    y: d.getUTCFullYear(), m: d.getUTCMonth() + 1, d: d.getUTCDate(), wd: d.getUTCDay(),
+    hh: d.getUTCHours(), mm: d.getUTCMinutes(), ss: d.getUTCSeconds(),
+  };
+}
+
+const pad2 = (n) => String(n).padStart(2, '0');
+const hms = (c) => `${pad2(c.hh)}:${pad2(c.mm)}:${pad2(c.ss)}`;
+
+// ---- formatting: null is "—", never 0 or 100 % ----
+const NA = () => t('na') === 'na' ? '—' : t('na');
+const isNum = (v) => typeof v === 'number' && Number.isFinite(v);
+
+function fmtCount(v) {
+  return isNum(v) ? String(Math.round(v)) : NA();
+}
+
+function fmtPercent(v) {
+  if (!isNum(v)) return { v: NA(), u: '' };
+  const p = v * 100;
+  return { v: p >= 99.95 ? '100' : p.toFixed(1), u: '%' };
+}
+
+// Clock-style duration: 0:42, 12:05, 1:02:03.
+function fmtClock(s) {
+  if (!isNum(s)) return NA();
+  const total = Math.max(0, Math.floor(s));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = total % 60;
+  return h > 0 ? `${h}:${pad2(m)}:${pad2(sec)}` : `${m}:${pad2(sec)}`;
+}
+
+// Averages: whole seconds under 100 s ("9 秒"), else clock style ("2:51").
+function fmtAverage(s) {
+  if (!isNum(s)) return { v: NA(), u: '' };
+  if (s < 99.5) return { v: String(Math.round(s)), u: t('unit.s') };
+  return { v: fmtClock(s), u: '' };
+}
+
+function rateClass(v, target) {
+  if (!isNum(v)) return 'na';
+  if (!isNum(target)) return '';
+  if (v >= target - EPS) return 'good';
+  if (v >= target - RATE_AMBER_BAND - EPS) return 'warn';
+  return 'bad';
+}
+
+function waitingClass(n) {
+  if (!isNum(n)) return 'na';
+  if (n >= WAITING_RED) return 'bad';
+  if (n >= WAITING_AMBER) return 'warn';
+  return 'good';
+}
+
+function longestClass(s, thresholdS) {
+  if (!isNum(s)) return 'na';
+  if (s > LONGEST_WAIT_RED_S) return 'bad';
+  if (s > thresholdS) return 'warn';
+  return 'good';
+}
+
+// ---- DOM helpers ----
+const $ = (sel, root = document) => root.querySelector(sel);
+
+function setText(el, text) {
+  if (el && el.textContent !== text) el.textContent = text;
+}
+
+function setClass(el, base, cls) {
+  const want = cls ? `${base} ${cls}` : base;
+  if (el && el.className !== want) el.className = want;
+}
+
+function tile(key) {
+  const root = $(`[data-kpi="${key}"]`);
+  return { root, v: $('.v', root), foot: $('.tile-foot', root), label: $('.tile-label', root) };
+}
+
+// value: {v, u} or string; cls: threshold class
+function setTile(key, value, cls, foot) {
+  const el = tile(key);
+  const { v, u } = typeof value === 'string' ? { v: value, u: '' } : value;
+  setText(el.v, v);
+  setClass(el.v, 'v', cls);
+  let unit = $('.u', el.root);
+  if (u && !unit) {
+    unit = document.createElement('span');
+    unit.className = 'u';
+    el.v.after(unit);
+  }
+  if (unit) setText(unit, u);
+  if (foot !== undefined) setFoot(el.foot, foot);
+}
+
+// foot: array of [text, emphasised-number?] pairs, left and right
+function setFoot(el, parts) {
+  const html = parts.map((p) => (p ? `<span>${p}</span>` : '<span></span>')).join('');
+  if (el.innerHTML !== html) el.innerHTML = html;
+}
+
+function escapeHtml(s) {
+  return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+}
+
+// ---- state ----
+let wallboard = null; // last data of topic "wallboard"
+let agentsData = null; // last data of topic "agents"
+
+function slThreshold(kpi) {
+  const t0 = kpi?.service_level?.threshold_s;
+  return isNum(t0) ? t0 : DEFAULT_SL_THRESHOLD_S;
+}
+
+function slVariantLabel(sl) {
+  if (!sl) return '';
+  let text = t(`sl.variant.${sl.variant}`);
+  if (text.startsWith('sl.variant.')) text = sl.variant || '';
+  if (sl.excludes_short_abandons) text += t('sl.excludes_short_abandons');
+  return text;
+}
+
+// Longest wait now: the value at ts_ms plus the server time since, while
+// anybody waits.
+function tickingLongest(kpi, data) {
+  const base = kpi?.longest_wait_s;
+  if (!isNum(base)) return null;
+  if (!(kpi.waiting > 0) || !isNum(data?.ts_ms)) return base;
+  return base + Math.max(0, serverNow() - data.ts_ms) / 1000;
+}
+
+function renderWallboard() {
+  const d = wallboard;
+  if (!d) return;
+  const total = d.total || {};
+  const targets = d.targets || {};
+  const thr = slThreshold(total);
+
+  $('#demo-mark').hidden = d.demo !== true;
+
+  setTile('waiting', fmtCount(total.waiting), waitingClass(total.waiting), []);
+  renderLongest();
+
+  const ar = total.answer_rate;
+  setTile('answer_rate', fmtPercent(ar), rateClass(ar, targets.answer_rate),
+    [isNum(targets.answer_rate) ? t('target', { v: fmtPercent(targets.answer_rate).v + '%' }) : '']);
+
+  const sl = total.service_level || {};
+  setText(tile('service_level').label, t('kpi.service_level', { n: thr }));
+  setTile('service_level', fmtPercent(sl.value), rateClass(sl.value, targets.service_level), [
+    escapeHtml(slVariantLabel(sl)),
+    isNum(targets.service_level) ? t('target', { v: fmtPercent(targets.service_level).v + '%' }) : '',
+  ]);
+
+  setTile('asa_s', fmtAverage(total.asa_s), isNum(total.asa_s) ? '' : 'na', []);
+  setTile('aht_s', fmtAverage(total.aht_s), isNum(total.aht_s) ? '' : 'na', []);
+  setTile('offered', fmtCount(total.offered), isNum(total.offered) ? '' : 'na', []);
+  setTile('answered', fmtCount(total.answered), isNum(total.answered) ? '' : 'na', []);
+  setTile('abandoned', fmtCount(total.abandoned), isNum(total.abandoned) ? '' : 'na', [
+    `${escapeHtml(t('kpi.short_abandons'))} <b class="sub-n num">${fmtCount(total.short_abandons)}</b>`,
+  ]);
+
+  renderQueues();
+  renderCounts();
+}
+
+function renderLongest() {
+  const d = wallboard;
+  if (!d) return;
+  const total = d.total || {};
+  const s = tickingLongest(total, d);
+  setTile('longest_wait_s', fmtClock(s), longestClass(s, slThreshold(total)));
+  for (const row of document.querySelectorAll('#queue-rows tr')) {
+    const q = (d.queues || []).find((x) => x.queue === row.dataset.queue);
+    if (!q) continue;
+    const qs = tickingLongest(q, d);
+    const cell = $('.q-longest', row);
+    setText(cell, fmtClock(qs));
+    setClass(cell, 'q-longest', longestClass(qs, slThreshold(q)));
+  }
+}
+
+function renderQueues() {
+  const d = wallboard;
+  const queues = d.queues || [];
+  const targets = d.targets || {};
+  const thr = slThreshold(d.total);
+  setText($('#queue-sl-head'), t('kpi.service_level', { n: thr }));
+  const body = $('#queue-rows');
+  const rows = queues.map((q) => {
+    const ar = fmtPercent(q.answer_rate);
+    const sl = fmtPercent(q.service_level?.value);
+    const qThr = slThreshold(q);
+    const own = qThr !== thr ? `<span class="q-sl-t">${escapeHtml(t('kpi.service_level', { n: qThr }))}</span>` : '';
+    return `<tr data-queue="${escapeHtml(q.queue)}">` +
+      `<td class="q-name">${escapeHtml(q.name || q.queue)}</td>` +
+      `<td class="q-waiting ${waitingClass(q.waiting)} num">${fmtCount(q.waiting)}</td>` +
+      '<td class="q-longest num"></td>' +
+      `<td class="q-offered num">${fmtCount(q.offered)}</td>` +
+      `<td class="q-answer-rate ${rateClass(q.answer_rate, targets.answer_rate)} num">${ar.v}${ar.u}</td>` +
+      `<td class="q-service-level ${rateClass(q.service_level?.value, targets.service_level)} num">${sl.v}${sl.u}${own}</td>` +
+      '</tr>';
+  }).join('');
+  if (body.dataset.html !== rows) {
+    body.innerHTML = rows;
+    body.dataset.html = rows;
+  }
+  renderLongest();
+}
+
+function renderCounts() {
+  const by = wallboard?.agents_by_state || {};
+  for (const st of STATES) {
+    const el = $(`#state-counts [data-state="${st}"] .count-n`);
+    setText(el, fmtCount(by[st]));
+  }
+}
+
+// ---- agents ----
+function bandOf(seconds, bands) {
+  const b = Array.isArray(bands) && bands.length ? bands : [10, 60, 300];
+  let i = 0;
+  while (i < b.length && seconds >= b[i]) i++;
+  return i; // 0 .. bands.length
+}
+
+function stateLabel(a) {
+  if (a.state === 'paused' && a.reason) return a.reason;
+  const text = t(`state.${a.state}`);
+  return text.startsWith('state.') ? a.state : text;
+}
+
+function sortedAgents(list) {
+  const key = (a) => String(a.agent ?? '');
+  return [...list].sort((a, b) => {
+    const off = (a.state === 'offline') - (b.state === 'offline');
+    if (off) return off;
+    return key(a).localeCompare(key(b), 'en', { numeric: true });
+  });
+}
+
+function makeCard(a) {
+  const el = document.createElement('div');
+  el.dataset.agent = a.agent;
+  el.innerHTML = '<div class="agent-name"></div><div class="agent-time num"></div>' +
+    '<div class="agent-state"></div><div class="agent-calls"></div>';
+  return el;
+}
+
+// Fits every card on screen: the fewest columns (2 to 5) whose rows still
+// fit, cards as tall as the room allows up to CARD_MAX_REM, the text scaled
+// with the card. Few agents get big cards; 40 still fit in five columns.
+const CARD_MAX_REM = 7.6;
+const CARD_MIN_REM = 3.4;
+const CARD_BASE_REM = 5.6; // the height at which --card-font is 1rem
+
+function fitCards(container, n) {
+  const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+  const h = container.clientHeight / rem;
+  const gap = 0.5;
+  let cols = 2;
+  let cardH = CARD_MAX_REM;
+  for (cols = 2; cols <= 5; cols++) {
+    const rows = Math.max(1, Math.ceil(n / cols));
+    cardH = Math.min(CARD_MAX_REM, (h - gap * (rows - 1)) / rows);
+    if (cardH >= CARD_MIN_REM || cols === 5) break;
+  }
+  // Narrower columns need smaller text too: scale by height and by width.
+  const byHeight = cardH / CARD_BASE_REM;
+  const byWidth = 2.15 / cols;
+  // Four or more columns: name over state and time, no call count.
+  const dense = cols >= 4;
+  const font = Math.max(0.5, Math.min(1.25, byHeight, dense ? byWidth * 1.45 : byWidth));
+  container.classList.toggle('dense', dense);
+  container.style.setProperty('--cols', String(cols));
+  container.style.setProperty('--card-h', `${cardH}rem`);
+  container.style.setProperty('--card-font', `${font}rem`);
+}
+
+function renderAgents() {
+  const container = $('#agent-cards');
+  const list = sortedAgents(agentsData?.agents || []);
+  const existing = new Map([...container.querySelectorAll('.agent')].map((el) => [el.dataset.agent, el]));
+  const none = $('.agents-none', container);
+  if (none) none.remove();
+
+  list.forEach((a, i) => {
+    let el = existing.get(String(a.agent));
+    if (!el) el = makeCard(a);
+    existing.delete(String(a.agent));
+    if (container.children[i] !== el) container.insertBefore(el, container.children[i] || null);
+    el.dataset.state = a.state;
+    setClass(el, 'agent', `st-${a.state}`);
+    setText($('.agent-name', el), a.name || String(a.agent));
+    el.title = String(a.agent);
+    setText($('.agent-state', el), stateLabel(a));
+    setText($('.agent-calls', el), isNum(a.calls) ? t('kpi.calls_today', { n: a.calls }) : '');
+  });
+  for (const el of existing.values()) el.remove();
+  if (!list.length) {
+    const empty = document.createElement('div');
+    empty.className = 'agents-none';
+    empty.textContent = t('agents.none');
+    container.append(empty);
+  }
+  fitCards(container, list.length);
+  tickAgents();
+}
+
+function tickAgents() {
+  const now = serverNow();
+  const bands = wallboard?.state_bands_s;
+  for (const a of agentsData?.agents || []) {
+    const el = $(`.agent[data-agent="${CSS.escape(String(a.agent))}"] .agent-time`);
+    if (!el) continue;
+    if (!isNum(a.since_ms)) {
+      setText(el, NA());
+      setClass(el, 'agent-time num', '');
+      continue;
+    }
+    const s = Math.max(0, (now - a.since_ms) / 1000);
+    setText(el, fmtClock(s));
+    setClass(el, 'agent-time num', `band-${bandOf(s, bands)}`);
+  }
+}
+
+// ---- clock and banners ----
+let lastClockText = '';
+
+function tickClock() {
+  const c = centreTime(serverNow());
+  const text = hms(c);
+  if (text === lastClockText) return;
+  lastClockText = text;
+  setText($('#clock-time'), text);
+  setText($('#clock-date'), t('date', { y: c.y, m: pad2(c.m), d: pad2(c.d) }));
+  const wd = Array.isArray(labels.weekday) ? labels.weekday[c.wd] : '';
+  setText($('#clock-weekday'), wd);
+  renderLongest();
+  tickAgents();
+}
+
+// Server time at which the last frame arrived (for "数据中断 自 HH:MM:SS").
+let lastFrameServerMs = null;
+
+function renderStatus(status) {
+  document.body.dataset.stream = status.state;
+  const badge = $('#stream-state');
+  badge.dataset.state = status.state;
+  setText($('#stream-label'), t(`stream.${status.state}`));
+
+  const stale = $('#stale');
+  if (status.state === 'stale') {
+    const text = lastFrameServerMs === null ? t('banner.stale_never')
+      : t('banner.stale', { time: hms(centreTime(lastFrameServerMs)) });
+    setText($('#stale-text'), text);
+    // Under the header, so that the clock and the demo mark stay in view.
+    stale.style.top = `${$('.wb-header').getBoundingClientRect().bottom}px`;
+    stale.hidden = false;
+  } else {
+    stale.hidden = true;
+  }
+
+  const fatal = $('#fatal');
+  if (status.state === 'auth_error') {
+    setText($('#fatal-hint'), tokenFromPage() ? t('banner.token_hint') : t('banner.token_missing'));
+    fatal.hidden = false;
+  } else {
+    fatal.hidden = true;
+  }
+}
+
+// ---- wiring ----
+async function main() {
+  await loadLabels();
+  tickClock();
+
+  const client = new WbClient({
+    topics: ['wallboard', 'agents'],
+    onFrame(frame) {
+      // Heartbeats carry the server's now. A topic's ts_ms is the time of
+      // its data, which may be older (nothing changed since): it sets the
+      // clock only before anything else did, or moves it forward.
+      if (frame.t === 'heartbeat') {
+        syncClock(Number(frame.ts_ms));
+      } else {
+        const ts = Number(frame.data?.ts_ms);
+        if (Number.isFinite(ts) && (clock.tsMs === null || ts > serverNow())) syncClock(ts);
+      }
+      lastFrameServerMs = serverNow();
+    },
+    onData(topic, data) {
+      if (!data || typeof data !== 'object') return;
+      if (topic === 'wallboard') {
+        wallboard = data;
+        if (isNum(data.clock_rate) && data.clock_rate > 0) clock.rate = data.clock_rate;
+        const off = offsetFromIso(data.ts);
+        if (off !== null) clock.offsetMin = off;
+        renderWallboard();
+        if (agentsData) tickAgents();
+      } else if (topic === 'agents') {
+        agentsData = data;
+        renderAgents();
+      }
+    },
+    onStatus: renderStatus,
+  });
+  renderStatus(client.status());
+  client.start();
+  window.wbClient = client; // for the browser test and for a look from devtools
+
+  // Ticks: the clock and the ticking values change once a second; checking
+  // four times a second keeps them on the second without drifting.
+  setInterval(tickClock, 250);
+  window.addEventListener('resize', () => renderAgents());
+}
+
+main();

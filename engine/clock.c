@@ -1,0 +1,86 @@
+/* clock.c: now, local days, ISO-8601. */
+#include "engine/clock.h"
+
+#include <string.h>
+
+gint64
+wb_clock_now_ms(const WbClock *clock)
+{
+  if (clock != NULL && clock->func != NULL)
+    return clock->func(clock->user_data);
+  return g_get_real_time() / 1000;
+}
+
+static GDateTime *
+local_time(GTimeZone *tz, gint64 ms)
+{
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(ms / 1000);
+  return utc != NULL ? g_date_time_to_timezone(utc, tz) : NULL;
+}
+
+gint64
+wb_day_start_ms(GTimeZone *tz, gint64 ms)
+{
+  g_autoptr(GDateTime) t = local_time(tz, ms);
+  if (t == NULL)
+    return ms;
+  g_autoptr(GDateTime) midnight =
+      g_date_time_new(tz, g_date_time_get_year(t), g_date_time_get_month(t),
+                      g_date_time_get_day_of_month(t), 0, 0, 0);
+  return g_date_time_to_unix(midnight) * 1000;
+}
+
+gint64
+wb_day_end_ms(GTimeZone *tz, gint64 ms)
+{
+  /* 26 h past midnight is always in the next local day, DST or not. */
+  gint64 start = wb_day_start_ms(tz, ms);
+  return wb_day_start_ms(tz, start + 26 * 3600 * 1000LL);
+}
+
+char *
+wb_time_format(GTimeZone *tz, gint64 ms)
+{
+  g_autoptr(GDateTime) t = local_time(tz, ms);
+  if (t == NULL)
+    return g_strdup("");
+  g_autofree char *base = g_date_time_format(t, "%Y-%m-%dT%H:%M:%S");
+  g_autofree char *offset = g_date_time_format(t, "%:z");
+  gint64 frac = ms % 1000;
+  if (frac < 0)
+    frac += 1000;
+  return g_strdup_printf("%s.%03d%s", base, (int)frac, offset);
+}
+
+char *
+wb_day_format(GTimeZone *tz, gint64 ms)
+{
+  g_autoptr(GDateTime) t = local_time(tz, ms);
+  return t != NULL ? g_date_time_format(t, "%Y-%m-%d") : g_strdup("");
+}
+
+gboolean
+wb_time_parse(GTimeZone *tz, const char *text, gint64 *out_ms)
+{
+  if (text == NULL || *text == '\0')
+    return FALSE;
+
+  gboolean digits = TRUE;
+  for (const char *p = text; *p != '\0'; p++)
+    digits &= g_ascii_isdigit(*p) || (p == text && *p == '-');
+  if (digits && strlen(text) >= 10) {
+    *out_ms = g_ascii_strtoll(text, NULL, 10);
+    return TRUE;
+  }
+  g_autoptr(GDateTime) t = NULL;
+  if (strlen(text) == 10 && text[4] == '-' && text[7] == '-') {
+    g_autofree char *full = g_strconcat(text, "T00:00:00", NULL);
+    t = g_date_time_new_from_iso8601(full, tz);
+  } else {
+    t = g_date_time_new_from_iso8601(text, tz);
+  }
+  if (t == NULL)
+    return FALSE;
+  *out_ms = g_date_time_to_unix(t) * 1000 + g_date_time_get_microsecond(t) / 1000;
+  return TRUE;
+}

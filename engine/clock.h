@@ -1,0 +1,35 @@
+/* clock.h: the engine's notion of now, days and time text.
+ *
+ * The engine asks its clock, never the system, what time it is: in the demo
+ * with a speed-up, now is the simulation's time. Days begin at local
+ * midnight in the centre's time zone.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef gint64 (*WbClockFunc)(gpointer user_data);
+
+typedef struct {
+  WbClockFunc func; /* NULL: the system's real time */
+  gpointer user_data;
+  gdouble rate; /* clock seconds per real second, for pages that tick */
+} WbClock;
+
+gint64 wb_clock_now_ms(const WbClock *clock);
+
+/* Local midnight at or before `ms`, and the next one. */
+gint64 wb_day_start_ms(GTimeZone *tz, gint64 ms);
+gint64 wb_day_end_ms(GTimeZone *tz, gint64 ms);
+
+/* "2026-11-28T09:30:00.250+08:00" */
+char *wb_time_format(GTimeZone *tz, gint64 ms);
+/* "2026-11-28" */
+char *wb_day_format(GTimeZone *tz, gint64 ms);
+/* ISO-8601 with or without offset (without: in tz), a date alone (its
+ * local midnight), or epoch milliseconds. */
+gboolean wb_time_parse(GTimeZone *tz, const char *text, gint64 *out_ms);
+
+G_END_DECLS

@@ -1,0 +1,595 @@
+/* config.c: the configuration table and everything made from it. */
+#include "engine/config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+G_DEFINE_QUARK(wb_config_error, wb_config_error)
+
+typedef enum {
+  TYPE_STRING,
+  TYPE_INT,
+  TYPE_INT64,
+  TYPE_DOUBLE,
+  TYPE_BOOL,
+  TYPE_LIST,    /* ';'-separated */
+  TYPE_VARIANT, /* a service-level variant name */
+} KeyType;
+
+typedef struct {
+  const char *group;
+  const char *key;
+  KeyType type;
+  const char *def;
+  gdouble min, max;
+  gsize offset;
+  const char *help;
+} KeyDef;
+
+#define OFF(field) G_STRUCT_OFFSET(WbConfig, field)
+
+/* Every fixed key. Bounds apply to numbers. Keep help texts to what an
+ * operator needs to choose a value. */
+/* clang-format off */
+static const KeyDef keys[] = {
+  {"server", "listen", TYPE_STRING, "127.0.0.1:8080", 0, 0, OFF(listen),
+   "Address and port of the HTTP and WebSocket server, HOST:PORT. Port 0 picks a "
+   "free port; the address actually used is written to <state_dir>/wallboardd.url."},
+  {"server", "dashboards_dir", TYPE_STRING, "", 0, 0, OFF(dashboards_dir),
+   "Directory of the dashboard pages. Empty: the installed pages, or the source "
+   "tree's when running from a build directory."},
+  {"server", "update_ms", TYPE_INT, "250", 50, 10000, OFF(update_ms),
+   "Shortest time between two updates of one WebSocket topic; changes in between "
+   "are coalesced, latest wins."},
+  {"server", "heartbeat_s", TYPE_INT, "5", 1, 300, OFF(heartbeat_s),
+   "Seconds between heartbeat frames; pages call the data stale after two missed."},
+  {"server", "max_body_bytes", TYPE_INT, "1048576", 1024, 67108864, OFF(max_body_bytes),
+   "Largest request body accepted."},
+  {"store", "state_dir", TYPE_STRING, "", 0, 0, OFF(state_dir),
+   "Directory of the database, RRD files and the display token. Empty: "
+   "$STATE_DIRECTORY (systemd), else ./wallboard-state."},
+  {"store", "flush_ms", TYPE_INT, "100", 10, 10000, OFF(flush_ms),
+   "Longest time an ingested event waits before its batch is committed."},
+  {"store", "batch_events", TYPE_INT, "1000", 1, 1000000, OFF(batch_events),
+   "Events per committed batch, at most."},
+  {"kpi", "timezone", TYPE_STRING, "Asia/Shanghai", 0, 0, OFF(timezone),
+   "Time zone of the centre: where 'today' and intervals begin."},
+  {"kpi", "sl_threshold_s", TYPE_INT, "15", 1, 3600, OFF(kpi.sl_threshold_s),
+   "Service-level threshold T in seconds: answered within T means a wait <= T "
+   "(GB/T 33358 uses 15)."},
+  {"kpi", "sl_variant", TYPE_VARIANT, "answered", 0, 0, OFF(kpi.sl_variant),
+   "Service-level formula: answered, offered, ignore_abandons or positive_abandons "
+   "(docs/kpi.md)."},
+  {"kpi", "sl_exclude_short_abandons", TYPE_BOOL, "false", 0, 0,
+   OFF(kpi.sl_exclude_short_abandons),
+   "Leave short abandons out of the service level."},
+  {"kpi", "short_abandon_s", TYPE_INT, "5", 0, 600, OFF(kpi.short_abandon_s),
+   "An abandon with a wait of at most this many seconds is a short abandon."},
+  {"kpi", "wrapup_reasons", TYPE_LIST, "话后整理;Wrapup;ACW", 0, 0, OFF(wrapup_reasons),
+   "Pause reasons that count as after-call work (state acw, part of AHT)."},
+  {"kpi", "target_answer_rate", TYPE_DOUBLE, "0.95", 0, 1, OFF(target_answer_rate),
+   "Target answer rate; drives the colours."},
+  {"kpi", "target_service_level", TYPE_DOUBLE, "0.8", 0, 1, OFF(target_service_level),
+   "Target service level; drives the colours."},
+  {"kpi", "state_bands_s", TYPE_LIST, "10;60;300", 0, 0, OFF(state_bands_s),
+   "Time-in-state colour bands of the agent cards, in seconds."},
+  {"queue_log", "paths", TYPE_LIST, "", 0, 0, OFF(queue_logs),
+   "Asterisk queue_log files to tail, ';'-separated, read in this order."},
+  {"queue_log", "poll_ms", TYPE_INT, "250", 10, 60000, OFF(poll_ms),
+   "How often the files are checked for new lines and rotation."},
+  {"demo", "enabled", TYPE_BOOL, "false", 0, 0, OFF(demo),
+   "Generate demo traffic (shown as 演示数据 on every page)."},
+  {"demo", "seed", TYPE_INT64, "12367", 0, 9007199254740991.0, OFF(demo_seed),
+   "Seed of the demo traffic: the same seed gives the same calls."},
+  {"demo", "speed", TYPE_DOUBLE, "1", 0.1, 1000, OFF(demo_speed),
+   "Simulated seconds per real second."},
+  {"log", "level", TYPE_STRING, "message", 0, 0, OFF(log_level),
+   "Lowest level logged: debug, info, message, warning."},
+};
+/* clang-format on */
+
+/* The keys a [queue.NAME] group takes. */
+static const char *const queue_keys[] = {"name", "sl_threshold_s", "sl_variant",
+                                         "sl_exclude_short_abandons", "short_abandon_s"};
+
+static const char *const variant_names[WB_SL_VARIANT_COUNT] = {
+    [WB_SL_ANSWERED] = "answered",
+    [WB_SL_OFFERED] = "offered",
+    [WB_SL_IGNORE_ABANDONS] = "ignore_abandons",
+    [WB_SL_POSITIVE_ABANDONS] = "positive_abandons",
+};
+
+const char *
+wb_sl_variant_name(WbSlVariant v)
+{
+  return (int)v >= 0 && v < WB_SL_VARIANT_COUNT ? variant_names[v] : "answered";
+}
+
+gboolean
+wb_sl_variant_from_name(const char *name, WbSlVariant *out)
+{
+  for (int i = 0; i < WB_SL_VARIANT_COUNT; i++)
+    if (g_strcmp0(variant_names[i], name) == 0) {
+      *out = (WbSlVariant)i;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static gpointer
+field(WbConfig *cfg, const KeyDef *k)
+{
+  return G_STRUCT_MEMBER_P(cfg, k->offset);
+}
+
+static gboolean
+parse_number(const KeyDef *k, const char *text, gdouble *out, GError **error)
+{
+  char *end = NULL;
+  g_autofree char *trimmed = g_strstrip(g_strdup(text));
+
+  errno = 0;
+  gdouble v = (k->type == TYPE_DOUBLE) ? g_ascii_strtod(trimmed, &end)
+                                       : (gdouble)g_ascii_strtoll(trimmed, &end, 10);
+  if (errno != 0 || end == trimmed || *end != '\0' || !isfinite(v)) {
+    g_set_error(error, WB_CONFIG_ERROR, WB_CONFIG_ERROR_INVALID, "[%s] %s: '%s' is not a number",
+                k->group, k->key, text);
+    return FALSE;
+  }
+  if (v < k->min || v > k->max) {
+    g_set_error(error, WB_CONFIG_ERROR, WB_CONFIG_ERROR_INVALID, "[%s] %s: %s is outside %g..%g",
+                k->group, k->key, trimmed, k->min, k->max);
+    return FALSE;
+  }
+  *out = v;
+  return TRUE;
+}
+
+static gboolean
+parse_bool(const char *group, const char *key, const char *text, gboolean *out, GError **error)
+{
+  if (g_ascii_strcasecmp(text, "true") == 0 || g_ascii_strcasecmp(text, "yes") == 0 ||
+      strcmp(text, "1") == 0) {
+    *out = TRUE;
+    return TRUE;
+  }
+  if (g_ascii_strcasecmp(text, "false") == 0 || g_ascii_strcasecmp(text, "no") == 0 ||
+      strcmp(text, "0") == 0) {
+    *out = FALSE;
+    return TRUE;
+  }
+  g_set_error(error, WB_CONFIG_ERROR, WB_CONFIG_ERROR_INVALID, "[%s] %s: '%s' is not true or false",
+              group, key, text);
+  return FALSE;
+}
+
+static char **
+split_list(const char *text)
+{
+  g_auto(GStrv) parts = g_strsplit(text, ";", -1);
+  g_autoptr(GPtrArray) out = g_ptr_array_new();
+  for (char **p = parts; *p != NULL; p++) {
+    char *s = g_strstrip(*p);
+    if (*s != '\0')
+      g_ptr_array_add(out, g_strdup(s));
+  }
+  g_ptr_array_add(out, NULL);
+  return (char **)g_ptr_array_free(g_steal_pointer(&out), FALSE);
+}
+
+static gboolean
+apply_key(WbConfig *cfg, const KeyDef *k, const char *text, GError **error)
+{
+  gdouble num;
+
+  switch (k->type) {
+  case TYPE_STRING: {
+    char **p = field(cfg, k);
+    g_free(*p);
+    *p = g_strstrip(g_strdup(text));
+    return TRUE;
+  }
+  case TYPE_INT:
+    if (!parse_number(k, text, &num, error))
+      return FALSE;
+    *(gint *)field(cfg, k) = (gint)num;
+    return TRUE;
+  case TYPE_INT64:
+    if (!parse_number(k, text, &num, error))
+      return FALSE;
+    *(gint64 *)field(cfg, k) = (gint64)num;
+    return TRUE;
+  case TYPE_DOUBLE:
+    if (!parse_number(k, text, &num, error))
+      return FALSE;
+    *(gdouble *)field(cfg, k) = num;
+    return TRUE;
+  case TYPE_BOOL: {
+    g_autofree char *trimmed = g_strstrip(g_strdup(text));
+    return parse_bool(k->group, k->key, trimmed, field(cfg, k), error);
+  }
+  case TYPE_LIST: {
+    char ***p = field(cfg, k);
+    g_strfreev(*p);
+    *p = split_list(text);
+    return TRUE;
+  }
+  case TYPE_VARIANT:
+    if (!wb_sl_variant_from_name(text, field(cfg, k))) {
+      g_set_error(error, WB_CONFIG_ERROR, WB_CONFIG_ERROR_INVALID,
+                  "[%s] %s: '%s' is not answered, offered, ignore_abandons or "
+                  "positive_abandons",
+                  k->group, k->key, text);
+      return FALSE;
+    }
+    return TRUE;
+  }
+  return FALSE;
+}
+
+static const KeyDef *
+find_key(const char *group, const char *key)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+    if (strcmp(keys[i].group, group) == 0 && strcmp(keys[i].key, key) == 0)
+      return &keys[i];
+  return NULL;
+}
+
+static void
+queue_config_free(gpointer p)
+{
+  WbQueueConfig *q = p;
+  g_free(q->key);
+  g_free(q->name);
+  g_free(q);
+}
+
+static void
+agent_config_free(gpointer p)
+{
+  WbAgentConfig *a = p;
+  g_free(a->key);
+  g_free(a->name);
+  g_strfreev(a->aliases);
+  g_free(a);
+}
+
+WbConfig *
+wb_config_new_defaults(void)
+{
+  WbConfig *cfg = g_new0(WbConfig, 1);
+
+  cfg->queues = g_ptr_array_new_with_free_func(queue_config_free);
+  cfg->agents = g_ptr_array_new_with_free_func(agent_config_free);
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+    g_autoptr(GError) error = NULL;
+    if (!apply_key(cfg, &keys[i], keys[i].def, &error))
+      g_critical("config: default of [%s] %s is invalid: %s", keys[i].group, keys[i].key,
+                 error->message);
+  }
+  return cfg;
+}
+
+void
+wb_config_free(WbConfig *cfg)
+{
+  if (cfg == NULL)
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+    if (keys[i].type == TYPE_STRING)
+      g_free(*(char **)field(cfg, &keys[i]));
+    else if (keys[i].type == TYPE_LIST)
+      g_strfreev(*(char ***)field(cfg, &keys[i]));
+  }
+  g_ptr_array_unref(cfg->queues);
+  g_ptr_array_unref(cfg->agents);
+  g_free(cfg);
+}
+
+gboolean
+wb_config_set(WbConfig *cfg, const char *group, const char *key, const char *value, GError **error)
+{
+  const KeyDef *k = find_key(group, key);
+  if (k == NULL) {
+    g_set_error(error, WB_CONFIG_ERROR, WB_CONFIG_ERROR_UNKNOWN_KEY,
+                "unknown configuration key [%s] %s", group, key);
+    return FALSE;
+  }
+  return apply_key(cfg, k, value, error);
+}
+
+static WbQueueConfig *
+queue_entry(WbConfig *cfg, const char *key, gboolean create)
+{
+  for (guint i = 0; i < cfg->queues->len; i++) {
+    WbQueueConfig *q = g_ptr_array_index(cfg->queues, i);
+    if (strcmp(q->key, key) == 0)
+      return q;
+  }
+  if (!create)
+    return NULL;
+  WbQueueConfig *q = g_new0(WbQueueConfig, 1);
+  q->key = g_strdup(key);
+  q->kpi = cfg->kpi;
+  g_ptr_array_add(cfg->queues, q);
+  return q;
+}
+
+static WbAgentConfig *
+agent_entry(const WbConfig *cfg, const char *key)
+{
+  for (guint i = 0; i < cfg->agents->len; i++) {
+    WbAgentConfig *a = g_ptr_array_index(cfg->agents, i);
+    if (strcmp(a->key, key) == 0)
+      return a;
+  }
+  return NULL;
+}
+
+static gboolean
+load_queue_group(WbConfig *cfg, GKeyFile *kf, const char *group, GError **error)
+{
+  WbQueueConfig *q = queue_entry(cfg, group + strlen("queue."), TRUE);
+  g_auto(GStrv) names = g_key_file_get_keys(kf, group, NULL, NULL);
+
+  for (char **n = names; n != NULL && *n != NULL; n++) {
+    g_autofree char *v = g_key_file_get_string(kf, group, *n, error);
+    if (v == NULL)
+      return FALSE;
+    if (strcmp(*n, "name") == 0) {
+      g_free(q->name);
+      q->name = g_strdup(v);
+      continue;
+    }
+    /* The per-queue KPI keys share the [kpi] keys' parser and bounds. */
+    const KeyDef *k = find_key("kpi", *n);
+    gboolean is_queue_key = FALSE;
+    for (gsize i = 0; i < G_N_ELEMENTS(queue_keys); i++)
+      is_queue_key |= strcmp(queue_keys[i], *n) == 0;
+    if (k == NULL || !is_queue_key) {
+      g_set_error(error, WB_CONFIG_ERROR, WB_CONFIG_ERROR_UNKNOWN_KEY, "unknown key [%s] %s", group,
+                  *n);
+      return FALSE;
+    }
+    g_autoptr(WbConfig) scratch = wb_config_new_defaults();
+    scratch->kpi = q->kpi;
+    if (!apply_key(scratch, k, v, error)) {
+      g_prefix_error(error, "[%s]: ", group);
+      return FALSE;
+    }
+    q->kpi = scratch->kpi;
+  }
+  return TRUE;
+}
+
+static gboolean
+load_agent_group(WbConfig *cfg, GKeyFile *kf, const char *group, GError **error)
+{
+  const char *key = group + strlen("agent.");
+  WbAgentConfig *a = agent_entry(cfg, key);
+  g_auto(GStrv) names = g_key_file_get_keys(kf, group, NULL, NULL);
+
+  if (a == NULL) {
+    a = g_new0(WbAgentConfig, 1);
+    a->key = g_strdup(key);
+    a->aliases = g_new0(char *, 1);
+    g_ptr_array_add(cfg->agents, a);
+  }
+  for (char **n = names; n != NULL && *n != NULL; n++) {
+    g_autofree char *v = g_key_file_get_string(kf, group, *n, error);
+    if (v == NULL)
+      return FALSE;
+    if (strcmp(*n, "name") == 0) {
+      g_free(a->name);
+      a->name = g_strdup(v);
+    } else if (strcmp(*n, "aliases") == 0) {
+      g_strfreev(a->aliases);
+      a->aliases = split_list(v);
+    } else {
+      g_set_error(error, WB_CONFIG_ERROR, WB_CONFIG_ERROR_UNKNOWN_KEY, "unknown key [%s] %s", group,
+                  *n);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+gboolean
+wb_config_load_file(WbConfig *cfg, const char *path, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error)) {
+    g_prefix_error(error, "%s: ", path);
+    return FALSE;
+  }
+
+  g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+  /* Fixed keys first: [queue.NAME] groups inherit the [kpi] values. */
+  for (int pass = 0; pass < 2; pass++) {
+    for (char **g = groups; *g != NULL; g++) {
+      gboolean named = g_str_has_prefix(*g, "queue.") || g_str_has_prefix(*g, "agent.");
+      if ((pass == 0) == named)
+        continue;
+      gboolean ok = TRUE;
+      if (g_str_has_prefix(*g, "queue.")) {
+        ok = load_queue_group(cfg, kf, *g, error);
+      } else if (g_str_has_prefix(*g, "agent.")) {
+        ok = load_agent_group(cfg, kf, *g, error);
+      } else {
+        g_auto(GStrv) names = g_key_file_get_keys(kf, *g, NULL, NULL);
+        for (char **n = names; ok && *n != NULL; n++) {
+          g_autofree char *v = g_key_file_get_string(kf, *g, *n, error);
+          ok = v != NULL && wb_config_set(cfg, *g, *n, v, error);
+        }
+      }
+      if (!ok) {
+        g_prefix_error(error, "%s: ", path);
+        return FALSE;
+      }
+    }
+  }
+  return TRUE;
+}
+
+WbKpiSettings
+wb_config_kpi_for_queue(const WbConfig *cfg, const char *queue)
+{
+  WbQueueConfig *q = queue != NULL ? queue_entry((WbConfig *)cfg, queue, FALSE) : NULL;
+  return q != NULL ? q->kpi : cfg->kpi;
+}
+
+const char *
+wb_config_queue_name(const WbConfig *cfg, const char *queue)
+{
+  WbQueueConfig *q = queue_entry((WbConfig *)cfg, queue, FALSE);
+  return q != NULL && q->name != NULL ? q->name : queue;
+}
+
+const char *
+wb_config_agent_name(const WbConfig *cfg, const char *agent)
+{
+  WbAgentConfig *a = agent_entry(cfg, agent);
+  return a != NULL && a->name != NULL ? a->name : agent;
+}
+
+void
+wb_config_add_agent(WbConfig *cfg, const char *key, const char *name)
+{
+  if (agent_entry(cfg, key) != NULL)
+    return;
+  WbAgentConfig *a = g_new0(WbAgentConfig, 1);
+  a->key = g_strdup(key);
+  a->name = g_strdup(name);
+  a->aliases = g_new0(char *, 1);
+  g_ptr_array_add(cfg->agents, a);
+}
+
+void
+wb_config_add_queue(WbConfig *cfg, const char *key, const char *name)
+{
+  WbQueueConfig *q = queue_entry(cfg, key, FALSE);
+  if (q == NULL) {
+    q = queue_entry(cfg, key, TRUE);
+    q->name = g_strdup(name);
+  }
+}
+
+WbAgentMap *
+wb_config_agent_map(const WbConfig *cfg)
+{
+  WbAgentMap *map = wb_agent_map_new();
+  for (guint i = 0; i < cfg->agents->len; i++) {
+    WbAgentConfig *a = g_ptr_array_index(cfg->agents, i);
+    wb_agent_map_add(map, a->key, a->key);
+    for (char **al = a->aliases; al != NULL && *al != NULL; al++)
+      wb_agent_map_add(map, a->key, *al);
+  }
+  return map;
+}
+
+gboolean
+wb_config_is_wrapup(const WbConfig *cfg, const char *reason)
+{
+  if (reason == NULL || *reason == '\0')
+    return FALSE;
+  for (char **r = cfg->wrapup_reasons; r != NULL && *r != NULL; r++)
+    if (g_utf8_collate(*r, reason) == 0 || g_ascii_strcasecmp(*r, reason) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static const char *
+type_name(KeyType t)
+{
+  switch (t) {
+  case TYPE_STRING: return "string";
+  case TYPE_INT:
+  case TYPE_INT64: return "integer";
+  case TYPE_DOUBLE: return "number";
+  case TYPE_BOOL: return "boolean";
+  case TYPE_LIST: return "list (;)";
+  case TYPE_VARIANT: return "variant";
+  }
+  return "string";
+}
+
+char *
+wb_config_docs_markdown(void)
+{
+  GString *s = g_string_new(NULL);
+  const char *group = NULL;
+
+  g_string_append(s, "# Configuration\n\n"
+                     "<!-- Generated by `wallboardd --print-config-docs` from the table in "
+                     "engine/config.c; a test keeps this file in step with it. -->\n\n"
+                     "`wallboardd` reads one GKeyFile (`--config FILE`, e.g. "
+                     "`/etc/wallboard/wallboard.conf`) over the embedded defaults below; it runs "
+                     "with no file at all. Command-line flags override the file. Unknown keys "
+                     "and values out of bounds stop the daemon at start with a message that "
+                     "names them. `docs/wallboard.conf.example` is the same table as a commented "
+                     "file.\n");
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+    const KeyDef *k = &keys[i];
+    if (g_strcmp0(group, k->group) != 0) {
+      group = k->group;
+      g_string_append_printf(s,
+                             "\n## [%s]\n\n| key | type | default | meaning |\n"
+                             "|---|---|---|---|\n",
+                             group);
+    }
+    g_autofree char *bounds = NULL;
+    if (k->type == TYPE_INT || k->type == TYPE_DOUBLE)
+      bounds = g_strdup_printf(" (%g..%g)", k->min, k->max);
+    g_string_append_printf(s, "| `%s` | %s%s | `%s` | %s |\n", k->key, type_name(k->type),
+                           bounds != NULL ? bounds : "", k->def, k->help);
+  }
+  g_string_append(
+      s, "\n## [queue.NAME]\n\nOne group per queue, NAME as the phone system writes it. "
+         "`name` is the display name; `sl_threshold_s`, `sl_variant`, "
+         "`sl_exclude_short_abandons` and `short_abandon_s` override the [kpi] values "
+         "for that queue.\n\n```\n[queue.policy]\nname = 政策咨询\nsl_threshold_s = 20\n```\n"
+         "\n## [agent.KEY]\n\nOne group per agent, KEY being the canonical agent key. "
+         "`name` is the display name; `aliases` lists, ';'-separated, the other "
+         "spellings sources use for this person (matched ignoring case). Without an "
+         "alias, technology prefixes are dropped: `SIP/1001`, `PJSIP/1001`, "
+         "`Local/1001@from-queue/n` and `Agent/1001` are all agent `1001`.\n\n"
+         "```\n[agent.1001]\nname = 王丽\naliases = Sathish;Agent 1\n```\n");
+  return g_string_free(s, FALSE);
+}
+
+char *
+wb_config_example_file(void)
+{
+  GString *s = g_string_new("# wallboard.conf: configuration of wallboardd.\n"
+                            "# Every key is shown with its default, commented out. Generated by\n"
+                            "# `wallboardd --print-config` from the table in engine/config.c.\n");
+  const char *group = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+    const KeyDef *k = &keys[i];
+    if (g_strcmp0(group, k->group) != 0) {
+      group = k->group;
+      g_string_append_printf(s, "\n[%s]\n", group);
+    }
+    g_auto(GStrv) words = g_strsplit(k->help, " ", -1);
+    gsize col = 0;
+    g_string_append(s, "\n#");
+    for (char **w = words; *w != NULL; w++) {
+      if (col + strlen(*w) > 76) {
+        g_string_append(s, "\n#");
+        col = 0;
+      }
+      g_string_append_printf(s, " %s", *w);
+      col += strlen(*w) + 1;
+    }
+    g_string_append_printf(s, "\n#%s = %s\n", k->key, k->def);
+  }
+  g_string_append(s, "\n# Display names and service-level settings per queue:\n"
+                     "#[queue.policy]\n#name = 政策咨询\n#sl_threshold_s = 20\n"
+                     "\n# Display names and source spellings per agent:\n"
+                     "#[agent.1001]\n#name = 王丽\n#aliases = SIP/1001;Sathish\n");
+  return g_string_free(s, FALSE);
+}

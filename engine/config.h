@@ -1,0 +1,117 @@
+/* config.h: the configuration table.
+ *
+ * One table (config.c) names every key with its group, type, default, bounds
+ * and help. The same table parses the GKeyFile, applies command-line
+ * overrides, answers queries, and writes docs/configuration.md and the
+ * commented example file. The daemon runs with no file at all.
+ *
+ * Besides the fixed keys, two families of groups name things:
+ *   [queue.NAME]  name, sl_threshold_s, sl_variant, short_abandon_s
+ *   [agent.KEY]   name, aliases (source spellings mapped to KEY)
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "collectors/collector.h"
+
+G_BEGIN_DECLS
+
+#define WB_CONFIG_ERROR (wb_config_error_quark())
+GQuark wb_config_error_quark(void);
+typedef enum {
+  WB_CONFIG_ERROR_INVALID,
+  WB_CONFIG_ERROR_UNKNOWN_KEY,
+} WbConfigError;
+
+typedef enum {
+  WB_SL_ANSWERED = 0,      /* answered <= T / answered (default) */
+  WB_SL_OFFERED,           /* answered <= T / offered */
+  WB_SL_IGNORE_ABANDONS,   /* answered <= T / (offered - abandoned <= T) */
+  WB_SL_POSITIVE_ABANDONS, /* (answered <= T + abandoned <= T) / offered */
+  WB_SL_VARIANT_COUNT
+} WbSlVariant;
+
+const char *wb_sl_variant_name(WbSlVariant v);
+gboolean wb_sl_variant_from_name(const char *name, WbSlVariant *out);
+
+/* The service-level settings that apply to one scope. */
+typedef struct {
+  gint sl_threshold_s;
+  WbSlVariant sl_variant;
+  gboolean sl_exclude_short_abandons;
+  gint short_abandon_s;
+} WbKpiSettings;
+
+typedef struct {
+  char *key;
+  char *name;
+  WbKpiSettings kpi;
+} WbQueueConfig;
+
+typedef struct {
+  char *key;
+  char *name;
+  char **aliases;
+} WbAgentConfig;
+
+typedef struct {
+  /* [server] */
+  char *listen;
+  char *dashboards_dir;
+  gint update_ms;
+  gint heartbeat_s;
+  gint max_body_bytes;
+  /* [store] */
+  char *state_dir;
+  gint flush_ms;
+  gint batch_events;
+  /* [kpi] */
+  char *timezone;
+  WbKpiSettings kpi;
+  char **wrapup_reasons;
+  gdouble target_answer_rate;
+  gdouble target_service_level;
+  char **state_bands_s;
+  /* [queue_log] */
+  char **queue_logs;
+  gint poll_ms;
+  /* [demo] */
+  gboolean demo;
+  gint64 demo_seed;
+  gdouble demo_speed;
+  /* [log] */
+  char *log_level;
+
+  GPtrArray *queues; /* WbQueueConfig*, from [queue.NAME] groups */
+  GPtrArray *agents; /* WbAgentConfig*, from [agent.KEY] groups */
+} WbConfig;
+
+WbConfig *wb_config_new_defaults(void);
+void wb_config_free(WbConfig *cfg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(WbConfig, wb_config_free)
+
+/* Reads a GKeyFile over the defaults. Unknown keys and values out of bounds
+ * are errors that name the key and the file. */
+gboolean wb_config_load_file(WbConfig *cfg, const char *path, GError **error);
+/* Sets one key from text, as the command line does ("server", "listen", "…"). */
+gboolean wb_config_set(WbConfig *cfg, const char *group, const char *key, const char *value,
+                       GError **error);
+
+/* The settings for one queue: its [queue.NAME] overrides over [kpi]. */
+WbKpiSettings wb_config_kpi_for_queue(const WbConfig *cfg, const char *queue);
+const char *wb_config_queue_name(const WbConfig *cfg, const char *queue);
+const char *wb_config_agent_name(const WbConfig *cfg, const char *agent);
+/* Adds a [agent.KEY] entry unless one exists (the demo names its agents). */
+void wb_config_add_agent(WbConfig *cfg, const char *key, const char *name);
+void wb_config_add_queue(WbConfig *cfg, const char *key, const char *name);
+/* Builds the alias map for collectors from the [agent.KEY] groups. */
+WbAgentMap *wb_config_agent_map(const WbConfig *cfg);
+/* True if a pause reason counts as after-call work. */
+gboolean wb_config_is_wrapup(const WbConfig *cfg, const char *reason);
+
+/* Generated documentation: a Markdown table and a commented example file. */
+char *wb_config_docs_markdown(void);
+char *wb_config_example_file(void);
+
+G_END_DECLS

@@ -1,0 +1,449 @@
+/* main.c: wallboardd, the wallboard and KPI streaming daemon.
+ *
+ * Start-up order matters: the store is opened and the live model rebuilt
+ * from it before any collector reads, so the first frame a TV gets already
+ * holds today's numbers; the server listens last.
+ */
+#include <errno.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <locale.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collectors/queuelog.h"
+#include "collectors/sim.h"
+#include "engine/auth.h"
+#include "engine/engine.h"
+#include "engine/server.h"
+#include "wb-build-config.h"
+
+#define CALLER_KEY_BYTES 32
+#define PRUNE_INTERVAL_S 60
+
+typedef struct {
+  WbEngine engine;
+  GMainLoop *loop;
+  WbServer *server;
+  WbSim *sim;
+  WbAgentMap *agents;
+  GLogLevelFlags log_limit;
+  gboolean stopping;
+  int exit_code;
+} Daemon;
+
+typedef struct {
+  char *config;
+  char *listen;
+  char *state_dir;
+  char **queue_logs;
+  gboolean demo;
+  gboolean no_demo;
+  gboolean print_config;
+  gboolean print_config_docs;
+  gboolean print_kpi_docs;
+  gboolean version;
+} Options;
+
+static GLogWriterOutput
+log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
+{
+  Daemon *d = user_data;
+  /* Lower levels have higher bits: G_LOG_LEVEL_DEBUG is the largest. */
+  if ((level & G_LOG_LEVEL_MASK) > d->log_limit)
+    return G_LOG_WRITER_HANDLED;
+  return g_log_writer_default(level, fields, n_fields, NULL);
+}
+
+static GLogLevelFlags
+log_limit_from_name(const char *name)
+{
+  if (g_strcmp0(name, "debug") == 0)
+    return G_LOG_LEVEL_DEBUG;
+  if (g_strcmp0(name, "info") == 0)
+    return G_LOG_LEVEL_INFO;
+  if (g_strcmp0(name, "warning") == 0)
+    return G_LOG_LEVEL_WARNING;
+  return G_LOG_LEVEL_MESSAGE;
+}
+
+static gboolean
+parse_options(int *argc, char ***argv, Options *o, GError **error)
+{
+  GOptionEntry entries[] = {
+      {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config, "Configuration file (GKeyFile)",
+       "FILE"},
+      {"listen", 'l', 0, G_OPTION_ARG_STRING, &o->listen, "Listen on HOST:PORT", "HOST:PORT"},
+      {"state-dir", 's', 0, G_OPTION_ARG_FILENAME, &o->state_dir,
+       "Directory for the database and tokens", "DIR"},
+      {"queue-log", 'q', 0, G_OPTION_ARG_FILENAME_ARRAY, &o->queue_logs,
+       "Asterisk queue_log file to tail (repeatable, read in order)", "PATH"},
+      {"demo", 0, 0, G_OPTION_ARG_NONE, &o->demo, "Generate demo traffic", NULL},
+      {"no-demo", 0, 0, G_OPTION_ARG_NONE, &o->no_demo, "No demo traffic", NULL},
+      {"print-config", 0, 0, G_OPTION_ARG_NONE, &o->print_config,
+       "Print the commented example configuration and exit", NULL},
+      {"print-config-docs", 0, 0, G_OPTION_ARG_NONE, &o->print_config_docs,
+       "Print docs/configuration.md and exit", NULL},
+      {"print-kpi-docs", 0, 0, G_OPTION_ARG_NONE, &o->print_kpi_docs,
+     "Print docs/kpi.md and exit", NULL},
+    {"version", 0, 0, G_OPTION_ARG_NONE, &o->version, "Print the version and exit", NULL},
+      {NULL},
+  };
+  g_autoptr(GOptionContext) ctx =
+      g_option_context_new("- wallboard and KPI streaming engine of the 12367 hotline");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  return g_option_context_parse(ctx, argc, argv, error);
+}
+
+static gboolean
+apply_options(WbConfig *cfg, const Options *o, GError **error)
+{
+  if (o->config != NULL && !wb_config_load_file(cfg, o->config, error))
+    return FALSE;
+  if (o->listen != NULL && !wb_config_set(cfg, "server", "listen", o->listen, error))
+    return FALSE;
+  if (o->state_dir != NULL && !wb_config_set(cfg, "store", "state_dir", o->state_dir, error))
+    return FALSE;
+  if (o->queue_logs != NULL) {
+    g_autofree char *joined = g_strjoinv(";", o->queue_logs);
+    if (!wb_config_set(cfg, "queue_log", "paths", joined, error))
+      return FALSE;
+  }
+  if (o->demo && o->no_demo) {
+    g_set_error(error, WB_CONFIG_ERROR, WB_CONFIG_ERROR_INVALID,
+                "--demo and --no-demo exclude each other");
+    return FALSE;
+  }
+  if (o->demo || o->no_demo)
+    cfg->demo = o->demo;
+  return TRUE;
+}
+
+static char *
+resolve_state_dir(const WbConfig *cfg)
+{
+  if (cfg->state_dir != NULL && *cfg->state_dir != '\0')
+    return g_strdup(cfg->state_dir);
+  const char *systemd = g_getenv("STATE_DIRECTORY");
+  if (systemd != NULL && *systemd != '\0') {
+    /* StateDirectory= may list several, ':'-separated: the first is ours. */
+    g_auto(GStrv) dirs = g_strsplit(systemd, ":", 2);
+    return g_strdup(dirs[0]);
+  }
+  return g_build_filename(g_get_current_dir(), "wallboard-state", NULL);
+}
+
+static GBytes *
+caller_key(WbStore *store, GError **error)
+{
+  GBytes *key = wb_store_get_setting(store, "caller_key");
+  if (key != NULL && g_bytes_get_size(key) == CALLER_KEY_BYTES)
+    return key;
+  g_clear_pointer(&key, g_bytes_unref);
+  guint8 raw[CALLER_KEY_BYTES];
+  randombytes_buf(raw, sizeof(raw));
+  key = g_bytes_new(raw, sizeof(raw));
+  sodium_memzero(raw, sizeof(raw));
+  if (!wb_store_set_setting(store, "caller_key", key, error)) {
+    g_bytes_unref(key);
+    return NULL;
+  }
+  return key;
+}
+
+static gint64
+sim_clock(gpointer user_data)
+{
+  return wb_sim_now_ms(user_data);
+}
+
+static gboolean
+start_demo(Daemon *d, GPtrArray *paths, GError **error)
+{
+  WbEngine *e = &d->engine;
+  gsize n = 0;
+
+  const WbSimAgent *agents = wb_sim_agents(&n);
+  for (gsize i = 0; i < n; i++)
+    wb_config_add_agent(e->cfg, agents[i].key, agents[i].name);
+  const WbSimQueue *queues = wb_sim_queues(&n);
+  for (gsize i = 0; i < n; i++)
+    wb_config_add_queue(e->cfg, queues[i].key, queues[i].name);
+
+  g_autofree char *dir = g_build_filename(e->state_dir, "demo", NULL);
+  if (g_mkdir_with_parents(dir, 0700) != 0) {
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "cannot create %s: %s", dir,
+                g_strerror(errno));
+    return FALSE;
+  }
+  g_autofree char *path = g_build_filename(dir, "queue_log", NULL);
+  WbSimOptions opts = {
+      .path = path,
+      .seed = (guint64)e->cfg->demo_seed,
+      .speed = e->cfg->demo_speed,
+      .tz = e->tz,
+  };
+  d->sim = wb_sim_start(&opts, error);
+  if (d->sim == NULL)
+    return FALSE;
+  e->clock.func = sim_clock;
+  e->clock.user_data = d->sim;
+  e->clock.rate = e->cfg->demo_speed;
+  g_ptr_array_add(paths, g_steal_pointer(&path));
+  g_message("demo: traffic of the 12367 hotline simulated (seed %" G_GINT64_FORMAT ", speed %gx)",
+            e->cfg->demo_seed, e->cfg->demo_speed);
+  return TRUE;
+}
+
+static gboolean
+start_collectors(Daemon *d, GError **error)
+{
+  WbEngine *e = &d->engine;
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+
+  for (char **p = e->cfg->queue_logs; p != NULL && *p != NULL; p++)
+    g_ptr_array_add(paths, g_strdup(*p));
+  if (e->demo && !start_demo(d, paths, error))
+    return FALSE;
+  e->collectors = g_ptr_array_new_with_free_func((GDestroyNotify)wb_collector_free);
+  if (paths->len == 0) {
+    g_message("collectors: no queue_log configured (--queue-log, [queue_log] paths)");
+    return TRUE;
+  }
+  g_ptr_array_add(paths, NULL);
+  d->agents = wb_config_agent_map(e->cfg);
+  WbQueuelogOptions qo = {
+      .paths = (const char *const *)paths->pdata,
+      .sink = wb_bus_sink(e->bus),
+      .agents = d->agents,
+      .poll_ms = (guint)e->cfg->poll_ms,
+  };
+  WbCollector *c = wb_queuelog_start(&qo, error);
+  if (c == NULL)
+    return FALSE;
+  g_ptr_array_add(e->collectors, c);
+  return TRUE;
+}
+
+static gboolean
+open_engine(Daemon *d, GError **error)
+{
+  WbEngine *e = &d->engine;
+
+  if (g_mkdir_with_parents(e->state_dir, 0700) != 0) {
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "cannot create %s: %s",
+                e->state_dir, g_strerror(errno));
+    return FALSE;
+  }
+  e->tz = g_time_zone_new_identifier(e->cfg->timezone);
+  if (e->tz == NULL) {
+    g_set_error(error, WB_CONFIG_ERROR, WB_CONFIG_ERROR_INVALID,
+                "[kpi] timezone: unknown time zone '%s'", e->cfg->timezone);
+    return FALSE;
+  }
+  g_autofree char *db = g_build_filename(e->state_dir, "wallboard.db", NULL);
+  e->store = wb_store_open(db, error);
+  if (e->store == NULL)
+    return FALSE;
+  wb_store_set_batch(e->store, (guint)e->cfg->batch_events);
+  g_autoptr(GBytes) key = caller_key(e->store, error);
+  if (key == NULL)
+    return FALSE;
+  g_autofree char *token = wb_auth_ensure_display_token(e->store, e->state_dir, error);
+  if (token == NULL)
+    return FALSE;
+  e->live = wb_live_new(e->cfg, e->tz, &e->clock);
+  e->bus = wb_bus_new(e->store, e->live, key);
+  return TRUE;
+}
+
+/* Enough of the stored stream to rebuild what the live model shows: today
+ * and yesterday, and the calls still open and agents' states, which the
+ * last million events hold (a few seconds' replay at most). Older calls are
+ * read from the store when asked for. */
+#define REPLAY_MIN_EVENTS 1000000
+
+static gboolean
+rebuild_live(Daemon *d, GError **error)
+{
+  WbEngine *e = &d->engine;
+  gint64 now = wb_clock_now_ms(&e->clock);
+  gint64 since = wb_day_start_ms(e->tz, wb_day_start_ms(e->tz, now) - 1);
+  guint64 n = 0;
+  gint64 t0 = g_get_monotonic_time();
+
+  if (!wb_bus_replay(e->bus, since, REPLAY_MIN_EVENTS, &n, error))
+    return FALSE;
+  g_message("live: rebuilt from %" G_GUINT64_FORMAT " stored events in %.1f ms", n,
+            (g_get_monotonic_time() - t0) / 1000.0);
+  return TRUE;
+}
+
+static gboolean
+on_prune(gpointer data)
+{
+  Daemon *d = data;
+  wb_live_prune(d->engine.live, wb_clock_now_ms(&d->engine.clock));
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_server_stopped(gpointer data)
+{
+  Daemon *d = data;
+  g_main_loop_quit(d->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+stop_ingest(Daemon *d)
+{
+  WbEngine *e = &d->engine;
+  g_autoptr(GError) error = NULL;
+
+  if (d->sim != NULL)
+    wb_sim_stop(d->sim);
+  for (guint i = 0; e->collectors != NULL && i < e->collectors->len; i++) {
+    WbCollector *c = g_ptr_array_index(e->collectors, i);
+    c->ops->stop(c);
+  }
+  if (e->bus != NULL && !wb_bus_flush(e->bus, &error))
+    g_warning("shutdown: final commit failed: %s", error->message);
+}
+
+static gboolean
+on_signal(gpointer data)
+{
+  Daemon *d = data;
+
+  if (d->stopping)
+    return G_SOURCE_CONTINUE;
+  d->stopping = TRUE;
+  g_message("shutting down: committing what was read, closing connections");
+  stop_ingest(d);
+  if (d->server != NULL)
+    wb_server_stop(d->server, on_server_stopped, d);
+  else
+    g_main_loop_quit(d->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+write_url_file(Daemon *d)
+{
+  g_autofree char *path = g_build_filename(d->engine.state_dir, "wallboardd.url", NULL);
+  g_autofree char *text = g_strconcat(wb_server_url(d->server), "\n", NULL);
+  g_autoptr(GError) error = NULL;
+  if (!g_file_set_contents(path, text, -1, &error))
+    g_warning("cannot write %s: %s", path, error->message);
+}
+
+static void
+daemon_clear(Daemon *d)
+{
+  WbEngine *e = &d->engine;
+
+  g_clear_pointer(&d->server, wb_server_free);
+  /* Collectors go after the store's last commit, which reads their
+   * positions (see WbSink.checkpoint). */
+  g_clear_pointer(&e->bus, wb_bus_free);
+  g_clear_pointer(&e->store, wb_store_free);
+  g_clear_pointer(&e->collectors, g_ptr_array_unref);
+  g_clear_pointer(&d->sim, wb_sim_free);
+  g_clear_pointer(&d->agents, wb_agent_map_free);
+  g_clear_pointer(&e->live, wb_live_free);
+  g_clear_pointer(&e->tz, g_time_zone_unref);
+  g_clear_pointer(&e->cfg, wb_config_free);
+  g_clear_pointer(&e->state_dir, g_free);
+  g_clear_pointer(&d->loop, g_main_loop_unref);
+}
+
+static int
+run(Daemon *d)
+{
+  WbEngine *e = &d->engine;
+  g_autoptr(GError) error = NULL;
+
+  d->loop = g_main_loop_new(NULL, FALSE);
+  e->started_us = g_get_monotonic_time();
+  e->demo = e->cfg->demo;
+  e->clock.rate = 1.0;
+  e->state_dir = resolve_state_dir(e->cfg);
+  /* Collectors only read once the loop runs, after the rebuild. */
+  if (!open_engine(d, &error) || !start_collectors(d, &error) || !rebuild_live(d, &error)) {
+    g_printerr("wallboardd: %s\n", error->message);
+    return 1;
+  }
+  d->server = wb_server_start(e, d->loop, &error);
+  if (d->server == NULL) {
+    g_printerr("wallboardd: %s\n", error->message);
+    stop_ingest(d);
+    return 1;
+  }
+  write_url_file(d);
+  wb_bus_start_flush(e->bus, (guint)e->cfg->flush_ms);
+  g_timeout_add_seconds(PRUNE_INTERVAL_S, on_prune, d);
+  g_unix_signal_add(SIGINT, on_signal, d);
+  g_unix_signal_add(SIGTERM, on_signal, d);
+  if (e->demo) {
+    g_autofree char *token_path = g_build_filename(e->state_dir, "display-token", NULL);
+    g_autofree char *token = NULL;
+    if (g_file_get_contents(token_path, &token, NULL, NULL))
+      g_strstrip(token);
+    g_print("wallboard: %swallboard/?token=%s\n", wb_server_url(d->server),
+            token != NULL ? token : "");
+  }
+  g_main_loop_run(d->loop);
+
+  g_autofree char *url_path = g_build_filename(e->state_dir, "wallboardd.url", NULL);
+  g_unlink(url_path);
+  g_message("stopped");
+  return d->exit_code;
+}
+
+int
+main(int argc, char **argv)
+{
+  Options o = {0};
+  Daemon d = {0};
+  g_autoptr(GError) error = NULL;
+
+  setlocale(LC_ALL, "");
+  if (sodium_init() < 0) {
+    g_printerr("wallboardd: libsodium failed to initialise\n");
+    return 1;
+  }
+  if (!parse_options(&argc, &argv, &o, &error)) {
+    g_printerr("wallboardd: %s\n", error->message);
+    return 2;
+  }
+  if (o.version) {
+    g_print("wallboardd %s\n", WB_VERSION);
+    return 0;
+  }
+  if (o.print_config || o.print_config_docs || o.print_kpi_docs) {
+    g_autofree char *text = o.print_config        ? wb_config_example_file()
+                            : o.print_config_docs ? wb_config_docs_markdown()
+                                                  : wb_kpi_docs_markdown();
+    fputs(text, stdout);
+    return 0;
+  }
+  d.engine.cfg = wb_config_new_defaults();
+  if (!apply_options(d.engine.cfg, &o, &error)) {
+    g_printerr("wallboardd: %s\n", error->message);
+    daemon_clear(&d);
+    return 2;
+  }
+  d.log_limit = log_limit_from_name(d.engine.cfg->log_level);
+  g_log_set_writer_func(log_writer, &d, NULL);
+
+  int rc = run(&d);
+  daemon_clear(&d);
+  g_free(o.config);
+  g_free(o.listen);
+  g_free(o.state_dir);
+  g_strfreev(o.queue_logs);
+  return rc;
+}

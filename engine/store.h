@@ -1,0 +1,83 @@
+/* store.h: SQLite storage (DESIGN.md section 4).
+ *
+ * One writer connection in WAL mode with synchronous=NORMAL. Writes go into
+ * an open BEGIN IMMEDIATE transaction that is committed every flush_ms or
+ * batch_events events; the collectors' positions are written in the same
+ * transaction as their events, so a crash at any instant loses nothing
+ * committed and never counts an event twice.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "collectors/collector.h"
+#include "engine/event.h"
+#include "engine/kpi.h"
+
+G_BEGIN_DECLS
+
+#define WB_STORE_ERROR (wb_store_error_quark())
+GQuark wb_store_error_quark(void);
+
+typedef struct WbStore WbStore;
+
+typedef struct {
+  guint64 commits;
+  guint64 events;     /* inserted since open */
+  guint64 duplicates; /* refused by the unique (source, source_pos) */
+  guint64 quarantined;
+  gint64 last_commit_us; /* duration of the last commit */
+} WbStoreStats;
+
+/* Opens or creates the database and brings its schema up to date. */
+WbStore *wb_store_open(const char *path, GError **error);
+void wb_store_free(WbStore *store);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(WbStore, wb_store_free)
+
+void wb_store_set_batch(WbStore *store, guint batch_events);
+int wb_store_schema_version(WbStore *store);
+
+/* Appends an event. Returns 1 if new, 0 if (source, source_pos) was already
+ * stored, -1 with error set on failure. */
+int wb_store_append_event(WbStore *store, const WbEvent *ev, GError **error);
+/* Inserts or replaces the `calls` row of (call_id, seq). */
+gboolean wb_store_put_call(WbStore *store, const WbCallRecord *c, GError **error);
+gboolean wb_store_quarantine(WbStore *store, const WbQuarantined *q, GError **error);
+/* Remembers where a collector stands; *pos is read at commit (see WbSink). */
+void wb_store_note_position(WbStore *store, const WbPosition *pos);
+gboolean wb_store_load_position(WbStore *store, const char *source, WbPosition *out);
+
+/* Commits the open batch if it is full. */
+gboolean wb_store_maybe_commit(WbStore *store, GError **error);
+/* Commits whatever is pending. */
+gboolean wb_store_commit(WbStore *store, GError **error);
+gboolean wb_store_pending(WbStore *store);
+
+/* Calls `func`, in the order they were stored, for a suffix of the stored
+ * events long enough to hold every event with ts_ms >= since_ms and at least
+ * the last min_events events. */
+typedef void (*WbStoreEventFunc)(const WbEvent *ev, gpointer user_data);
+gboolean wb_store_replay(WbStore *store, gint64 since_ms, gint64 min_events, WbStoreEventFunc func,
+                         gpointer user_data, GError **error);
+
+/* Calls `func` once per call that has a queue entry in [from_ms, to_ms),
+ * with all its `calls` rows in seq order. Streams: memory stays flat
+ * whatever the window. */
+typedef void (*WbStoreCallFunc)(const WbCallRecord *entries, guint n, gpointer user_data);
+gboolean wb_store_foreach_call(WbStore *store, gint64 from_ms, gint64 to_ms, WbStoreCallFunc func,
+                               gpointer user_data, GError **error);
+
+/* Small persistent values: the caller-hash key, … */
+GBytes *wb_store_get_setting(WbStore *store, const char *key);
+gboolean wb_store_set_setting(WbStore *store, const char *key, GBytes *value, GError **error);
+
+/* Display tokens: stored as SHA-256 hashes only. */
+gboolean wb_store_add_token(WbStore *store, const char *token, const char *role, const char *label,
+                            GError **error);
+/* Returns the role of a valid token, or NULL. */
+char *wb_store_check_token(WbStore *store, const char *token);
+
+void wb_store_stats(WbStore *store, WbStoreStats *out);
+gint64 wb_store_count(WbStore *store, const char *table);
+
+G_END_DECLS

@@ -1,0 +1,404 @@
+/* topics.c: the wallboard.v1 WebSocket protocol. */
+#include "engine/topics.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "engine/api.h"
+#include "engine/auth.h"
+
+/* A client message larger than this is not a hello: close the session. */
+#define RX_MAX (16 * 1024)
+/* Topics that depend on time (longest wait) are rebuilt at least this often. */
+#define TICK_MS 1000
+
+static const char *const topic_names[WB_TOPIC_COUNT] = {"wallboard", "agents"};
+
+/* A frame with LWS_PRE bytes of headroom before the payload, as lws_write
+ * wants; shared by every session that sends it. */
+typedef struct {
+  guint8 *buf;
+  gsize len; /* payload bytes after the headroom */
+} Frame;
+
+typedef struct {
+  guint64 seq;
+  Frame snapshot; /* the first frame a session gets */
+  Frame update;
+} Topic;
+
+struct WbTopics {
+  WbEngine *engine;
+  struct lws_context *context;
+  const struct lws_protocols *protocol;
+  Topic topics[WB_TOPIC_COUNT];
+  guint64 built_version; /* live model version of the last build */
+  gint64 built_at_us;
+  guint64 heartbeat; /* grows every heartbeat_s */
+  Frame heartbeat_frame;
+  guint refresh_id;
+  guint heartbeat_id;
+  guint sessions;
+};
+
+typedef struct {
+  gboolean hello;        /* a valid hello has been received */
+  gboolean url_token_ok; /* the upgrade URL carried a valid token */
+  guint topics;          /* bitmask of WbTopicId */
+  guint64 sent_seq[WB_TOPIC_COUNT];
+  guint64 heartbeat_sent;
+  char *control; /* one pending welcome or error frame */
+  gboolean close_after_control;
+  GByteArray *rx;
+} Session;
+
+const char *
+wb_topic_name(WbTopicId id)
+{
+  return (int)id >= 0 && id < WB_TOPIC_COUNT ? topic_names[id] : "";
+}
+
+static void
+frame_clear(Frame *f)
+{
+  g_clear_pointer(&f->buf, g_free);
+  f->len = 0;
+}
+
+static void
+frame_set(Frame *f, const char *text)
+{
+  gsize len = strlen(text);
+  frame_clear(f);
+  f->buf = g_malloc(LWS_PRE + len);
+  memcpy(f->buf + LWS_PRE, text, len);
+  f->len = len;
+}
+
+static void
+topic_set(WbTopics *t, WbTopicId id, const char *data)
+{
+  Topic *topic = &t->topics[id];
+  topic->seq++;
+  g_autofree char *snap = g_strdup_printf(
+      "{\"t\":\"snapshot\",\"topic\":\"%s\",\"seq\":%" G_GUINT64_FORMAT ",\"data\":%s}",
+      topic_names[id], topic->seq, data);
+  g_autofree char *upd = g_strdup_printf(
+      "{\"t\":\"update\",\"topic\":\"%s\",\"seq\":%" G_GUINT64_FORMAT ",\"data\":%s}",
+      topic_names[id], topic->seq, data);
+  frame_set(&topic->snapshot, snap);
+  frame_set(&topic->update, upd);
+}
+
+guint
+wb_topics_refresh(WbTopics *t, gboolean force)
+{
+  WbEngine *e = t->engine;
+  guint64 version = wb_live_version(e->live);
+  gint64 now_us = g_get_monotonic_time();
+  gboolean changed = version != t->built_version;
+  gboolean tick = now_us - t->built_at_us >= TICK_MS * 1000;
+  guint n = 0;
+
+  if (!force && !changed && !tick)
+    return 0;
+  g_autoptr(WbLiveView) view = wb_live_view(e->live, wb_clock_now_ms(&e->clock));
+  g_autofree char *board = wb_api_live_json(e, view, WB_API_LIVE_WALLBOARD);
+  topic_set(t, WB_TOPIC_WALLBOARD, board);
+  n++;
+  if (force || changed || t->topics[WB_TOPIC_AGENTS].seq == 0) {
+    g_autofree char *agents = wb_api_live_json(e, view, WB_API_LIVE_AGENTS);
+    topic_set(t, WB_TOPIC_AGENTS, agents);
+    n++;
+  }
+  t->built_version = version;
+  t->built_at_us = now_us;
+  if (t->context != NULL && t->protocol != NULL && t->sessions > 0)
+    lws_callback_on_writable_all_protocol(t->context, t->protocol);
+  return n;
+}
+
+static gboolean
+on_refresh(gpointer data)
+{
+  wb_topics_refresh(data, FALSE);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+build_heartbeat(WbTopics *t)
+{
+  g_autofree char *text = g_strdup_printf("{\"t\":\"heartbeat\",\"ts_ms\":%" G_GINT64_FORMAT "}",
+                                          wb_clock_now_ms(&t->engine->clock));
+  frame_set(&t->heartbeat_frame, text);
+}
+
+static gboolean
+on_heartbeat(gpointer data)
+{
+  WbTopics *t = data;
+  t->heartbeat++;
+  build_heartbeat(t);
+  if (t->context != NULL && t->protocol != NULL && t->sessions > 0)
+    lws_callback_on_writable_all_protocol(t->context, t->protocol);
+  return G_SOURCE_CONTINUE;
+}
+
+WbTopics *
+wb_topics_new(WbEngine *engine)
+{
+  WbTopics *t = g_new0(WbTopics, 1);
+  t->engine = engine;
+  build_heartbeat(t);
+  return t;
+}
+
+void
+wb_topics_stop(WbTopics *t)
+{
+  if (t->refresh_id != 0)
+    g_source_remove(t->refresh_id);
+  if (t->heartbeat_id != 0)
+    g_source_remove(t->heartbeat_id);
+  t->refresh_id = t->heartbeat_id = 0;
+  t->context = NULL;
+}
+
+void
+wb_topics_free(WbTopics *t)
+{
+  if (t == NULL)
+    return;
+  wb_topics_stop(t);
+  for (int i = 0; i < WB_TOPIC_COUNT; i++) {
+    frame_clear(&t->topics[i].snapshot);
+    frame_clear(&t->topics[i].update);
+  }
+  frame_clear(&t->heartbeat_frame);
+  g_free(t);
+}
+
+guint
+wb_topics_sessions(WbTopics *t)
+{
+  return t->sessions;
+}
+
+void
+wb_topics_start(WbTopics *t, struct lws_context *context)
+{
+  t->context = context;
+  wb_topics_refresh(t, TRUE);
+  t->refresh_id = g_timeout_add(t->engine->cfg->update_ms, on_refresh, t);
+  t->heartbeat_id = g_timeout_add_seconds(t->engine->cfg->heartbeat_s, on_heartbeat, t);
+}
+
+static char *
+control_frame(const char *kind, const char *key, const char *text)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "t");
+  json_builder_add_string_value(b, kind);
+  json_builder_set_member_name(b, key);
+  json_builder_add_string_value(b, text);
+  json_builder_end_object(b);
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  return json_to_string(root, FALSE);
+}
+
+static void
+session_error(Session *s, const char *message, gboolean close_after)
+{
+  g_free(s->control);
+  s->control = control_frame("error", "error", message);
+  s->close_after_control = close_after;
+}
+
+static char *
+welcome_frame(WbTopics *t, guint mask)
+{
+  GString *g = g_string_new("{\"t\":\"welcome\",\"topics\":[");
+  gboolean first = TRUE;
+  for (int i = 0; i < WB_TOPIC_COUNT; i++)
+    if (mask & (1u << i)) {
+      g_string_append_printf(g, "%s\"%s\"", first ? "" : ",", topic_names[i]);
+      first = FALSE;
+    }
+  g_string_append_printf(g, "],\"heartbeat_s\":%d}", t->engine->cfg->heartbeat_s);
+  return g_string_free(g, FALSE);
+}
+
+/* A string member, or "" when it is missing or of another type. */
+static const char *
+member_string(JsonObject *o, const char *name)
+{
+  JsonNode *n = json_object_get_member(o, name);
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+    return "";
+  return json_node_get_string(n);
+}
+
+/* Handles one complete client message. */
+static void
+session_message(WbTopics *t, Session *s, const char *text, gsize len)
+{
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_autoptr(GError) error = NULL;
+
+  if (!json_parser_load_from_data(parser, text, (gssize)len, &error)) {
+    session_error(s, "message is not JSON", FALSE);
+    return;
+  }
+  JsonNode *root = json_parser_get_root(parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+    session_error(s, "message is not a JSON object", FALSE);
+    return;
+  }
+  JsonObject *o = json_node_get_object(root);
+  const char *op = member_string(o, "op");
+  if (strcmp(op, "hello") != 0) {
+    session_error(s, "unknown op: expected hello", FALSE);
+    return;
+  }
+  const char *token = member_string(o, "token");
+  if (!s->url_token_ok && wb_auth_role(t->engine->store, token) == WB_ROLE_NONE) {
+    session_error(s, "invalid token", TRUE);
+    return;
+  }
+  JsonArray *topics = json_object_has_member(o, "topics") &&
+                              JSON_NODE_HOLDS_ARRAY(json_object_get_member(o, "topics"))
+                          ? json_object_get_array_member(o, "topics")
+                          : NULL;
+  guint mask = 0;
+  for (guint i = 0; topics != NULL && i < json_array_get_length(topics); i++) {
+    JsonNode *n = json_array_get_element(topics, i);
+    const char *name = JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
+                           ? json_node_get_string(n)
+                           : "";
+    int id = -1;
+    for (int k = 0; k < WB_TOPIC_COUNT; k++)
+      if (strcmp(topic_names[k], name) == 0)
+        id = k;
+    if (id < 0) {
+      g_autofree char *msg = g_strdup_printf("unknown topic '%.40s'", name);
+      g_autofree char *valid = g_utf8_make_valid(msg, -1);
+      session_error(s, valid, FALSE);
+      return;
+    }
+    mask |= 1u << id;
+  }
+  if (mask == 0) {
+    session_error(s, "hello names no topic", FALSE);
+    return;
+  }
+  /* The snapshot shows what is known now, not the last periodic build. */
+  wb_topics_refresh(t, FALSE);
+  s->hello = TRUE;
+  s->topics = mask;
+  /* A second hello starts over with snapshots of the topics it names. */
+  memset(s->sent_seq, 0, sizeof(s->sent_seq));
+  s->heartbeat_sent = t->heartbeat;
+  g_free(s->control);
+  s->control = welcome_frame(t, mask);
+  s->close_after_control = FALSE;
+}
+
+static int
+write_text(struct lws *wsi, guint8 *buf, gsize len)
+{
+  int n = lws_write(wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT);
+  return n < (int)len ? -1 : 0;
+}
+
+/* One lws_write per WRITEABLE: the control frame, else the oldest topic that
+ * has news, else a heartbeat. */
+static int
+session_writeable(WbTopics *t, struct lws *wsi, Session *s)
+{
+  if (s->control != NULL) {
+    gsize len = strlen(s->control);
+    g_autofree guint8 *buf = g_malloc(LWS_PRE + len);
+    memcpy(buf + LWS_PRE, s->control, len);
+    g_clear_pointer(&s->control, g_free);
+    if (write_text(wsi, buf, len) < 0)
+      return -1;
+    if (s->close_after_control) {
+      lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, (unsigned char *)"token", 5);
+      return -1;
+    }
+    lws_callback_on_writable(wsi);
+    return 0;
+  }
+  if (!s->hello)
+    return 0;
+  for (int i = 0; i < WB_TOPIC_COUNT; i++) {
+    Topic *topic = &t->topics[i];
+    if (!(s->topics & (1u << i)) || topic->seq <= s->sent_seq[i] || topic->snapshot.buf == NULL)
+      continue;
+    Frame *f = s->sent_seq[i] == 0 ? &topic->snapshot : &topic->update;
+    s->sent_seq[i] = topic->seq;
+    if (write_text(wsi, f->buf, f->len) < 0)
+      return -1;
+    lws_callback_on_writable(wsi);
+    return 0;
+  }
+  if (s->heartbeat_sent < t->heartbeat) {
+    s->heartbeat_sent = t->heartbeat;
+    return write_text(wsi, t->heartbeat_frame.buf, t->heartbeat_frame.len);
+  }
+  return 0;
+}
+
+static int
+topics_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+  const struct lws_protocols *proto = lws_get_protocol(wsi);
+  WbTopics *t = proto != NULL ? proto->user : NULL;
+  Session *s = user;
+  char buf[128];
+
+  switch (reason) {
+  case LWS_CALLBACK_ESTABLISHED:
+    t->sessions++;
+    t->protocol = proto;
+    s->rx = g_byte_array_new();
+    {
+      const char *v = lws_get_urlarg_by_name(wsi, "token=", buf, sizeof(buf));
+      s->url_token_ok = v != NULL && wb_auth_role(t->engine->store, v) != WB_ROLE_NONE;
+    }
+    break;
+  case LWS_CALLBACK_CLOSED:
+    if (t->sessions > 0)
+      t->sessions--;
+    g_clear_pointer(&s->control, g_free);
+    g_clear_pointer(&s->rx, g_byte_array_unref);
+    break;
+  case LWS_CALLBACK_RECEIVE:
+    if (s->rx->len + len > RX_MAX) {
+      lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)"size", 4);
+      return -1;
+    }
+    g_byte_array_append(s->rx, in, (guint)len);
+    if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) > 0)
+      break;
+    session_message(t, s, (const char *)s->rx->data, s->rx->len);
+    g_byte_array_set_size(s->rx, 0);
+    lws_callback_on_writable(wsi);
+    break;
+  case LWS_CALLBACK_SERVER_WRITEABLE: return session_writeable(t, wsi, s);
+  default: break;
+  }
+  return 0;
+}
+
+void
+wb_topics_protocol(WbTopics *t, struct lws_protocols *out)
+{
+  memset(out, 0, sizeof(*out));
+  out->name = "wallboard.v1";
+  out->callback = topics_callback;
+  out->per_session_data_size = sizeof(Session);
+  out->rx_buffer_size = 4096;
+  out->user = t;
+}

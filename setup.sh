@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# setup.sh: the two set-up commands of the README, on Debian 12.
+#
+#   ./setup.sh demo   install what is missing, build, run wallboardd with demo traffic
+#   ./setup.sh test   install what is missing, build, run the whole test suite
+#
+# Debian packages come through apt-get (with sudo when not root), the pages'
+# npm packages through npm ci; nothing else is downloaded.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+mode="${1:-}"
+case "$mode" in
+  demo | test) ;;
+  *)
+    echo "usage: $0 demo|test" >&2
+    exit 2
+    ;;
+esac
+
+# What building and running need.
+build_debs=(meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libjson-glib-dev
+  libsqlite3-dev libwebsockets-dev libwebsockets-evlib-glib libsodium-dev check tzdata)
+# What the test suite needs besides: a second compiler and the sanitizer
+# runtime, the format check, Debian's Python with websockets for the
+# integration tests, Chromium and CJK fonts for the browser tests.
+test_debs=(clang clang-format libclang-rt-14-dev python3 python3-websockets sqlite3
+  chromium fonts-noto-cjk)
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  else
+    sudo "$@"
+  fi
+}
+
+install_debs() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+  done
+  # Node.js may come from elsewhere (nodesource); only Debian's if none.
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing Debian packages: ${missing[*]}"
+    as_root apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      "${missing[@]}"
+  fi
+}
+
+install_npm() {
+  if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules ]; then
+    echo "== installing npm packages"
+    npm ci --no-audit --no-fund
+  fi
+}
+
+build() {
+  local dir="$1"
+  shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    meson setup "$dir" "$@"
+  fi
+  meson compile -C "$dir"
+}
+
+if [ "$mode" = demo ]; then
+  install_debs "${build_debs[@]}"
+  install_npm
+  build build
+  echo "== starting wallboardd with demo traffic (Ctrl-C stops it)"
+  exec build/engine/wallboardd --demo
+fi
+
+install_debs "${build_debs[@]}" "${test_debs[@]}"
+install_npm
+
+echo "== format check (clang-format)"
+git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror
+
+echo "== gcc, warnings as errors: the whole suite"
+build build/gcc --buildtype=debugoptimized -Dwerror=true -Dbrowser_tests=enabled
+meson test -C build/gcc --print-errorlogs
+
+echo "== clang with AddressSanitizer and UndefinedBehaviorSanitizer: the whole suite"
+CC=clang build build/clang-asan --buildtype=debug -Dwerror=true \
+  -Db_sanitize=address,undefined -Db_lundef=false -Dbrowser_tests=enabled
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  meson test -C build/clang-asan --print-errorlogs --timeout-multiplier 3
+
+echo "== all tests passed"

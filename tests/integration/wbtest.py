@@ -1,0 +1,154 @@
+"""Helpers for the integration tests: start the real wallboardd on a free
+loopback port with a temporary state directory and talk to it as a client."""
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import websockets
+
+DAEMON = os.environ.get("WB_DAEMON") or os.path.join(
+    os.environ.get("WB_BUILD_DIR", "build"), "engine", "wallboardd")
+SAMPLES = os.environ.get("WB_SAMPLES_DIR") or os.path.join(
+    os.environ.get("WB_SOURCE_DIR", "."), "tests", "data", "samples")
+
+
+def sample(name):
+    return os.path.join(SAMPLES, name)
+
+
+class Daemon:
+    """One wallboardd process. The state directory outlives restarts."""
+
+    def __init__(self, *args, state_dir=None, listen="127.0.0.1:0", config=None):
+        self.args = list(args)
+        self.own_dir = state_dir is None
+        self.state_dir = state_dir or tempfile.mkdtemp(prefix="wb-it-")
+        self.listen = listen
+        self.config = config
+        self.proc = None
+        self.url = None
+        self.token = None
+        self.log_path = os.path.join(self.state_dir, "daemon.log")
+
+    def start(self, timeout=20):
+        url_file = os.path.join(self.state_dir, "wallboardd.url")
+        if os.path.exists(url_file):
+            os.unlink(url_file)
+        cmd = [DAEMON, "--no-demo", "--listen", self.listen, "--state-dir", self.state_dir]
+        if self.config:
+            cmd += ["--config", self.config]
+        cmd += self.args
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("wallboardd exited with %s:\n%s" % (self.proc.returncode, self.read_log()))
+            if os.path.exists(url_file):
+                with open(url_file) as f:
+                    text = f.read().strip()
+                if text:
+                    self.url = text
+                    break
+            time.sleep(0.02)
+        else:
+            self.kill()
+            raise RuntimeError("wallboardd did not listen in %ss:\n%s" % (timeout, self.read_log()))
+        with open(os.path.join(self.state_dir, "display-token")) as f:
+            self.token = f.read().strip()
+        # Keep the same port across restarts so clients can reconnect.
+        self.listen = urllib.parse.urlparse(self.url).netloc
+        return self
+
+    def read_log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        rc = self.proc.wait(timeout=timeout)
+        self.proc = None
+        self.log.close()
+        return rc
+
+    def kill(self):
+        return self.stop(signal.SIGKILL)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def request(self, path, token=True, method="GET", headers=None, data=None):
+        h = dict(headers or {})
+        if token is True:
+            h["Authorization"] = "Bearer " + self.token
+        elif token:
+            h["Authorization"] = "Bearer " + token
+        req = urllib.request.Request(self.url.rstrip("/") + path, method=method, headers=h, data=data)
+        try:
+            with urllib.request.urlopen(req, timeout=20) as r:
+                return r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read()
+
+    def get_json(self, path, token=True, expect=200):
+        status, headers, body = self.request(path, token)
+        if status != expect:
+            raise AssertionError("GET %s: %s %s" % (path, status, body[:300]))
+        assert headers["Content-Type"].startswith("application/json"), headers["Content-Type"]
+        return json.loads(body)
+
+    def db(self):
+        conn = sqlite3.connect("file:%s?mode=ro" % os.path.join(self.state_dir, "wallboard.db"),
+                               uri=True, timeout=10)
+        return conn
+
+    def ws_url(self):
+        return self.url.replace("http://", "ws://")
+
+    def cleanup(self):
+        if self.proc is not None:
+            self.kill()
+        if self.own_dir:
+            subprocess.run(["rm", "-rf", self.state_dir])
+
+
+def wait_for(predicate, timeout=15, interval=0.05, what="condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
+
+
+async def ws_session(daemon, topics, token=None):
+    ws = await websockets.connect(daemon.ws_url(), subprotocols=["wallboard.v1"], max_size=2**24)
+    await ws.send(json.dumps({"op": "hello", "token": token or daemon.token, "topics": topics}))
+    return ws
+
+
+async def ws_recv(ws, timeout=10):
+    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+
+
+def append(path, text):
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()

@@ -1,0 +1,156 @@
+/* test_config.c: the configuration table, files, errors and generated docs. */
+#include "engine/config.h"
+#include "testutil.h"
+
+static char *
+write_conf(const char *dir, const char *text)
+{
+  char *path = g_build_filename(dir, "wallboard.conf", NULL);
+  g_assert_true(g_file_set_contents(path, text, -1, NULL));
+  return path;
+}
+
+START_TEST(test_defaults)
+{
+  g_autoptr(WbConfig) c = wb_config_new_defaults();
+  ck_assert_str_eq(c->listen, "127.0.0.1:8080");
+  ck_assert_int_eq(c->kpi.sl_threshold_s, 15);
+  ck_assert_int_eq(c->kpi.sl_variant, WB_SL_ANSWERED);
+  ck_assert_int_eq(c->kpi.short_abandon_s, 5);
+  ck_assert(!c->kpi.sl_exclude_short_abandons);
+  ck_assert_str_eq(c->timezone, "Asia/Shanghai");
+  ck_assert_int_eq(c->update_ms, 250);
+  ck_assert_int_eq(c->flush_ms, 100);
+  ck_assert_int_eq(c->batch_events, 1000);
+  ck_assert(!c->demo);
+  ck_assert(wb_config_is_wrapup(c, "话后整理"));
+  ck_assert(wb_config_is_wrapup(c, "wrapup"));
+  ck_assert(!wb_config_is_wrapup(c, "小休"));
+  ck_assert_double_eq_tol(c->target_answer_rate, 0.95, 1e-9);
+  ck_assert_ptr_nonnull(c->queue_logs);
+  ck_assert_ptr_null(c->queue_logs[0]);
+}
+END_TEST
+
+START_TEST(test_load_file)
+{
+  g_autofree char *dir = test_tmpdir();
+  g_autofree char *path = write_conf(
+      dir, "[server]\nlisten = 0.0.0.0:9000\n"
+           "[kpi]\nsl_threshold_s = 20\nsl_variant = offered\nwrapup_reasons = ACW; 整理\n"
+           "[queue_log]\npaths = /var/log/asterisk/queue_log ; /tmp/b\n"
+           "[queue.policy]\nname = 政策咨询\nsl_threshold_s = 30\n"
+           "[agent.8001]\nname = 王丽\naliases = SIP/1001;Sathish\n");
+  g_autoptr(WbConfig) c = wb_config_new_defaults();
+  g_autoptr(GError) error = NULL;
+  ck_assert_msg(wb_config_load_file(c, path, &error), "%s", error ? error->message : "");
+  ck_assert_str_eq(c->listen, "0.0.0.0:9000");
+  ck_assert_int_eq(c->kpi.sl_threshold_s, 20);
+  ck_assert_int_eq(c->kpi.sl_variant, WB_SL_OFFERED);
+  ck_assert_str_eq(c->queue_logs[0], "/var/log/asterisk/queue_log");
+  ck_assert_str_eq(c->queue_logs[1], "/tmp/b");
+  ck_assert(wb_config_is_wrapup(c, "整理"));
+  ck_assert(!wb_config_is_wrapup(c, "话后整理"));
+  /* [queue.policy] overrides its threshold and inherits the variant. */
+  WbKpiSettings q = wb_config_kpi_for_queue(c, "policy");
+  ck_assert_int_eq(q.sl_threshold_s, 30);
+  ck_assert_int_eq(q.sl_variant, WB_SL_OFFERED);
+  ck_assert_int_eq(wb_config_kpi_for_queue(c, "other").sl_threshold_s, 20);
+  ck_assert_str_eq(wb_config_queue_name(c, "policy"), "政策咨询");
+  ck_assert_str_eq(wb_config_queue_name(c, "other"), "other");
+  ck_assert_str_eq(wb_config_agent_name(c, "8001"), "王丽");
+  g_autoptr(WbAgentMap) map = wb_config_agent_map(c);
+  char key[WB_EVENT_ID_MAX];
+  wb_agent_map_lookup(map, "sathish", -1, key, sizeof(key));
+  ck_assert_str_eq(key, "8001");
+  wb_agent_map_lookup(map, "SIP/1001", -1, key, sizeof(key));
+  ck_assert_str_eq(key, "8001");
+  test_rmtree(dir);
+}
+END_TEST
+
+typedef struct {
+  const char *text;
+  const char *must_mention;
+} BadCase;
+
+static const BadCase bad[] = {
+    {"[server]\nlisen = 1:2\n", "lisen"},
+    {"[kpi]\nsl_threshold_s = 0\n", "sl_threshold_s"},
+    {"[kpi]\nsl_threshold_s = fifteen\n", "fifteen"},
+    {"[kpi]\nsl_variant = best\n", "best"},
+    {"[demo]\nenabled = maybe\n", "maybe"},
+    {"[queue.policy]\ncolour = red\n", "colour"},
+    {"[agent.1]\nnickname = x\n", "nickname"},
+    {"[nonsense]\nx = 1\n", "nonsense"},
+    {"not a key file", "wallboard.conf"},
+};
+
+START_TEST(test_bad_files)
+{
+  g_autofree char *dir = test_tmpdir();
+  g_autofree char *path = write_conf(dir, bad[_i].text);
+  g_autoptr(WbConfig) c = wb_config_new_defaults();
+  g_autoptr(GError) error = NULL;
+  ck_assert(!wb_config_load_file(c, path, &error));
+  ck_assert_msg(strstr(error->message, bad[_i].must_mention) != NULL, "'%s' lacks '%s'",
+                error->message, bad[_i].must_mention);
+  test_rmtree(dir);
+}
+END_TEST
+
+START_TEST(test_set_from_command_line)
+{
+  g_autoptr(WbConfig) c = wb_config_new_defaults();
+  g_autoptr(GError) error = NULL;
+  ck_assert(wb_config_set(c, "store", "state_dir", "/tmp/x", &error));
+  ck_assert_str_eq(c->state_dir, "/tmp/x");
+  ck_assert(!wb_config_set(c, "store", "nothing", "1", &error));
+}
+END_TEST
+
+/* docs/configuration.md and the example file are generated from the table:
+ * they must be what the table makes now. */
+START_TEST(test_docs_in_step)
+{
+  const char *src = g_getenv("WB_SOURCE_DIR");
+  g_autofree char *md_path =
+      g_build_filename(src != NULL ? src : ".", "docs", "configuration.md", NULL);
+  g_autofree char *ex_path =
+      g_build_filename(src != NULL ? src : ".", "docs", "wallboard.conf.example", NULL);
+  g_autofree char *md = NULL, *ex = NULL;
+  ck_assert_msg(g_file_get_contents(md_path, &md, NULL, NULL), "missing %s", md_path);
+  ck_assert_msg(g_file_get_contents(ex_path, &ex, NULL, NULL), "missing %s", ex_path);
+  g_autofree char *md_now = wb_config_docs_markdown();
+  g_autofree char *ex_now = wb_config_example_file();
+  ck_assert_msg(strcmp(md, md_now) == 0,
+                "docs/configuration.md is stale: run wallboardd --print-config-docs");
+  ck_assert_msg(strcmp(ex, ex_now) == 0,
+                "docs/wallboard.conf.example is stale: run wallboardd --print-config");
+  /* The example file, all commented out, loads and changes nothing. */
+  g_autoptr(WbConfig) c = wb_config_new_defaults();
+  g_autoptr(GError) error = NULL;
+  ck_assert_msg(wb_config_load_file(c, ex_path, &error), "%s", error ? error->message : "");
+  ck_assert_str_eq(c->listen, "127.0.0.1:8080");
+}
+END_TEST
+
+static Suite *
+config_suite(void)
+{
+  Suite *s = suite_create("config");
+  TCase *tc = tcase_create("config");
+  tcase_add_test(tc, test_defaults);
+  tcase_add_test(tc, test_load_file);
+  tcase_add_loop_test(tc, test_bad_files, 0, G_N_ELEMENTS(bad));
+  tcase_add_test(tc, test_set_from_command_line);
+  tcase_add_test(tc, test_docs_in_step);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int
+main(void)
+{
+  return test_run_suite(config_suite());
+}

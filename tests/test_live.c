@@ -1,0 +1,363 @@
+/* test_live.c: the live model on scripted event streams and a real file. */
+#include <math.h>
+#include <stdio.h>
+
+#include "collectors/queuelog.h"
+#include "engine/clock.h"
+#include "engine/live.h"
+#include "testutil.h"
+
+#define EPS 1e-6
+
+typedef struct {
+  WbConfig *cfg;
+  GTimeZone *tz;
+  WbLive *live;
+  WbAgentMap *map;
+  GHashTable *rows; /* "call_id/seq" -> WbCallRecord copy: the `calls` table */
+} Model;
+
+static void
+on_call(const WbCallRecord *c, gpointer user_data)
+{
+  Model *m = user_data;
+  g_hash_table_replace(m->rows, g_strdup_printf("%s/%d", c->call_id, c->seq),
+                       g_memdup2(c, sizeof(*c)));
+}
+
+static void
+model_init(Model *m, const char *tz)
+{
+  m->cfg = wb_config_new_defaults();
+  m->tz = g_time_zone_new_identifier(tz);
+  m->live = wb_live_new(m->cfg, m->tz, NULL);
+  m->map = wb_agent_map_new();
+  m->rows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  wb_live_set_call_func(m->live, on_call, m);
+}
+
+static void
+model_clear(Model *m)
+{
+  wb_live_free(m->live);
+  wb_config_free(m->cfg);
+  g_time_zone_unref(m->tz);
+  wb_agent_map_free(m->map);
+  g_hash_table_unref(m->rows);
+}
+
+/* Feeds queue_log lines (one per string) through the real parser. */
+static void
+feed(Model *m, const char *const *lines)
+{
+  for (; *lines != NULL; lines++) {
+    WbQueuelogLine out;
+    wb_queuelog_parse_line(m->map, "pbx", *lines, strlen(*lines), &out);
+    ck_assert_msg(out.result == WB_QUEUELOG_EVENTS, "not an event: %s", *lines);
+    for (int i = 0; i < out.n_events; i++)
+      wb_live_apply(m->live, &out.events[i]);
+  }
+}
+
+static void
+feed_file(Model *m, const char *name)
+{
+  g_autofree char *path = test_sample(name);
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  ck_assert(g_file_get_contents(path, &text, &len, NULL));
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  for (char **l = lines; *l != NULL; l++) {
+    WbQueuelogLine out;
+    wb_queuelog_parse_line(m->map, "pbx", *l, strlen(*l), &out);
+    for (int i = 0; out.result == WB_QUEUELOG_EVENTS && i < out.n_events; i++)
+      wb_live_apply(m->live, &out.events[i]);
+  }
+}
+
+static const WbAgentView *
+agent(const WbLiveView *v, const char *key)
+{
+  for (guint i = 0; i < v->agents->len; i++)
+    if (strcmp(g_array_index(v->agents, WbAgentView, i).agent, key) == 0)
+      return &g_array_index(v->agents, WbAgentView, i);
+  ck_abort_msg("no agent %s", key);
+  return NULL;
+}
+
+static WbCallRecord *
+row(Model *m, const char *key)
+{
+  WbCallRecord *c = g_hash_table_lookup(m->rows, key);
+  ck_assert_msg(c != NULL, "no calls row %s", key);
+  return c;
+}
+
+/* The production sample, checked against numbers computed from the file
+ * with awk: 49 CONNECT lines, 36 with holdtime <= 15, holdtimes summing to
+ * 962 s, calltimes to 3072 s, one ABANDON after 3 s. */
+START_TEST(test_production_day)
+{
+  Model m;
+  model_init(&m, "Europe/Bucharest");
+  feed_file(&m, "asterisk-production.queue_log");
+  gint64 now;
+  ck_assert(wb_time_parse(m.tz, "2026-02-11T20:00:00", &now));
+  g_autoptr(WbLiveView) v = wb_live_view(m.live, now);
+  const WbKpi *k = &v->total.kpi;
+  ck_assert_int_eq(k->counts.offered, 50);
+  ck_assert_int_eq(k->counts.answered, 49);
+  ck_assert_int_eq(k->counts.abandoned, 1);
+  ck_assert_int_eq(k->counts.short_abandons, 1);
+  ck_assert_double_eq_tol(k->answer_rate, 49.0 / 50.0, EPS);
+  ck_assert_double_eq_tol(k->service_level, 36.0 / 49.0, EPS);
+  ck_assert_double_eq_tol(k->asa_s, 962.0 / 49.0, EPS);
+  ck_assert_double_eq_tol(k->aht_s, 3072.0 / 49.0, EPS);
+  ck_assert_double_eq_tol(k->avg_abandon_wait_s, 3.0, EPS);
+  ck_assert_int_eq(v->total.waiting, 0);
+  ck_assert_int_eq(v->queues->len, 1);
+  WbQueueView *q = &g_array_index(v->queues, WbQueueView, 0);
+  ck_assert_str_eq(q->queue, "comenzi");
+  ck_assert_int_eq(q->kpi.counts.offered, 50);
+  /* Two agents, static members (never logged in), now idle. */
+  ck_assert_int_eq(agent(v, "telefon5")->state, WB_AGENT_AVAILABLE);
+  ck_assert_int_eq(agent(v, "telefon5")->calls + agent(v, "telefony")->calls, 49);
+  ck_assert_int_eq(g_hash_table_size(m.rows), 50);
+  /* The next day shows none of it. */
+  g_autoptr(WbLiveView) next = wb_live_view(m.live, now + 86400 * 1000LL);
+  ck_assert_int_eq(next->total.kpi.counts.offered, 0);
+  ck_assert(isnan(next->total.kpi.service_level));
+  model_clear(&m);
+}
+END_TEST
+
+START_TEST(test_agent_states_and_acw)
+{
+  Model m;
+  model_init(&m, "UTC");
+  const char *lines[] = {
+      "1700000000|MANAGER|q1|PJSIP/8001|ADDMEMBER|",
+      "1700000010|NONE|q1|8001|PAUSE|小休",
+      "1700000100|NONE|q1|8001|UNPAUSE|",
+      "1700000200|1.1|q1|NONE|ENTERQUEUE||13812345678|1",
+      "1700000206|1.1|q1|8001|CONNECT|6|1.2|2",
+      NULL,
+  };
+  feed(&m, lines);
+  g_autoptr(WbLiveView) v1 = wb_live_view(m.live, 1700000207000);
+  ck_assert_int_eq(agent(v1, "8001")->state, WB_AGENT_ON_CALL);
+  ck_assert_int_eq(agent(v1, "8001")->since_ms, 1700000206000);
+  ck_assert_int_eq(v1->agents_by_state[WB_AGENT_ON_CALL], 1);
+
+  const char *more[] = {
+      "1700000306|1.1|q1|8001|COMPLETEAGENT|6|100|1",
+      "1700000307|NONE|NONE|8001|PAUSEALL|话后整理",
+      "1700000307|NONE|q1|8001|PAUSE|话后整理",
+      NULL,
+  };
+  feed(&m, more);
+  g_autoptr(WbLiveView) v2 = wb_live_view(m.live, 1700000310000);
+  ck_assert_int_eq(agent(v2, "8001")->state, WB_AGENT_ACW);
+  ck_assert_str_eq(agent(v2, "8001")->reason, "话后整理");
+  ck_assert_int_eq(agent(v2, "8001")->since_ms, 1700000307000);
+
+  const char *done[] = {"1700000347|NONE|q1|8001|UNPAUSE|", NULL};
+  feed(&m, done);
+  /* 40 s of wrap-up belong to the call: AHT = (100 + 40) / 1. */
+  ck_assert_int_eq(row(&m, "1.1/0")->acw_ms, 40000);
+  g_autoptr(WbLiveView) v3 = wb_live_view(m.live, 1700000350000);
+  ck_assert_int_eq(agent(v3, "8001")->state, WB_AGENT_AVAILABLE);
+  ck_assert_double_eq_tol(agent(v3, "8001")->aht_s, 140.0, EPS);
+  ck_assert_double_eq_tol(v3->total.kpi.aht_s, 140.0, EPS);
+  ck_assert_int_eq(agent(v3, "8001")->calls, 1);
+
+  /* A plain pause shows its reason; a new reason restarts the clock. */
+  const char *pause[] = {"1700000400|NONE|q1|8001|PAUSE|培训", "1700000500|NONE|q1|8001|PAUSE|用餐",
+                         NULL};
+  feed(&m, pause);
+  g_autoptr(WbLiveView) v4 = wb_live_view(m.live, 1700000501000);
+  ck_assert_int_eq(agent(v4, "8001")->state, WB_AGENT_PAUSED);
+  ck_assert_str_eq(agent(v4, "8001")->reason, "用餐");
+  ck_assert_int_eq(agent(v4, "8001")->since_ms, 1700000500000);
+  ck_assert_int_eq(row(&m, "1.1/0")->acw_ms, 40000);
+
+  const char *out[] = {"1700000600|MANAGER|q1|PJSIP/8001|REMOVEMEMBER|", NULL};
+  feed(&m, out);
+  g_autoptr(WbLiveView) v5 = wb_live_view(m.live, 1700000601000);
+  ck_assert_int_eq(agent(v5, "8001")->state, WB_AGENT_OFFLINE);
+  ck_assert_str_eq(agent(v5, "8001")->reason, "");
+  model_clear(&m);
+}
+END_TEST
+
+START_TEST(test_waiting_now)
+{
+  Model m;
+  model_init(&m, "UTC");
+  const char *lines[] = {
+      "1700000000|1.1|policy|NONE|ENTERQUEUE||13800000001|1",
+      "1700000010|2.1|policy|NONE|ENTERQUEUE||13800000002|2",
+      "1700000020|3.1|progress|NONE|ENTERQUEUE||13800000003|1",
+      "1700000030|2.1|policy|8002|CONNECT|20|2.2|1",
+      NULL,
+  };
+  feed(&m, lines);
+  g_autoptr(WbLiveView) v = wb_live_view(m.live, 1700000040000);
+  ck_assert_int_eq(v->total.waiting, 2);
+  ck_assert_double_eq_tol(v->total.longest_wait_s, 40.0, EPS);
+  ck_assert_int_eq(v->queues->len, 2);
+  const WbQueueView *policy = &g_array_index(v->queues, WbQueueView, 0);
+  const WbQueueView *progress = &g_array_index(v->queues, WbQueueView, 1);
+  ck_assert_str_eq(policy->queue, "policy");
+  ck_assert_int_eq(policy->waiting, 1);
+  ck_assert_double_eq_tol(policy->longest_wait_s, 40.0, EPS);
+  ck_assert_int_eq(progress->waiting, 1);
+  ck_assert_double_eq_tol(progress->longest_wait_s, 20.0, EPS);
+  ck_assert_int_eq(v->total.kpi.counts.offered, 3);
+  ck_assert_int_eq(v->total.kpi.counts.answered, 1);
+  /* A call waiting half a day lost its exit line: not waiting now. */
+  g_autoptr(WbLiveView) later = wb_live_view(m.live, 1700000000000 + 13 * 3600 * 1000LL);
+  ck_assert_int_eq(later->total.waiting, 0);
+  model_clear(&m);
+}
+END_TEST
+
+START_TEST(test_duplicates_and_orphans)
+{
+  Model m;
+  model_init(&m, "UTC");
+  feed_file(&m, "freepbx-edited-fixture.queue_log");
+  WbLiveStats st;
+  wb_live_stats(m.live, &st);
+  /* Six repeated ENTERQUEUE lines of a call already over. */
+  ck_assert_int_eq(st.duplicates, 6);
+  /* CONNECT and COMPLETE lines of calls whose entry is not in the file. */
+  ck_assert_int_eq(st.orphans, 6);
+  ck_assert_int_eq(g_hash_table_size(m.rows), 2);
+  WbCallRecord *c = row(&m, "1546015415.757927/0");
+  ck_assert_int_eq(c->outcome, WB_OUTCOME_COMPLETED);
+  ck_assert_int_eq(c->ring_noanswers, 3);
+  ck_assert_int_eq(c->talk_ms, 122000);
+  ck_assert_str_eq(c->agent, "Paty Marin");
+  model_clear(&m);
+}
+END_TEST
+
+START_TEST(test_reentry_and_backwards_time)
+{
+  Model m;
+  model_init(&m, "UTC");
+  const char *lines[] = {
+      /* Interleaved: a later call's lines before an earlier call's end. */
+      "1700000000|1.1|q1|NONE|ENTERQUEUE||13800000001|1",
+      "1700000100|2.1|q1|NONE|ENTERQUEUE||13800000002|1",
+      "1700000005|1.1|q1|8001|CONNECT|5|1.2|1",
+      "1700000101|2.1|q1|8002|CONNECT|1|2.2|1",
+      "1700000090|1.1|q1|8001|COMPLETECALLER|5|85|1",
+      /* Call 1 enters the queue again after its first visit. */
+      "1700000200|1.1|q1|NONE|ENTERQUEUE||13800000001|1",
+      "1700000230|1.1|q1|NONE|EXITWITHTIMEOUT|1|1|30",
+      NULL,
+  };
+  feed(&m, lines);
+  ck_assert_int_eq(row(&m, "1.1/0")->outcome, WB_OUTCOME_COMPLETED);
+  ck_assert_int_eq(row(&m, "1.1/1")->outcome, WB_OUTCOME_ABANDONED);
+  ck_assert_int_eq(row(&m, "1.1/1")->abandon_reason, WB_ABANDON_TIMEOUT);
+  ck_assert_int_eq(row(&m, "2.1/0")->outcome, WB_OUTCOME_CONNECTED);
+  g_autoptr(WbLiveView) v = wb_live_view(m.live, 1700000300000);
+  /* Two calls in the total, the re-entry counted in the queue. */
+  ck_assert_int_eq(v->total.kpi.counts.offered, 2);
+  ck_assert_int_eq(v->total.kpi.counts.answered, 2);
+  ck_assert_int_eq(g_array_index(v->queues, WbQueueView, 0).kpi.counts.offered, 3);
+  model_clear(&m);
+}
+END_TEST
+
+START_TEST(test_source_restart)
+{
+  Model m;
+  model_init(&m, "UTC");
+  const char *lines[] = {
+      "1700000000|1.1|q1|NONE|ENTERQUEUE||13800000001|1",
+      "1700000010|2.1|q1|NONE|ENTERQUEUE||13800000002|2",
+      "1700000012|2.1|q1|8001|CONNECT|2|2.2|1",
+      "1700000050|NONE|NONE|NONE|QUEUESTART|",
+      NULL,
+  };
+  feed(&m, lines);
+  ck_assert_int_eq(row(&m, "1.1/0")->outcome, WB_OUTCOME_LOST);
+  ck_assert_int_eq(row(&m, "1.1/0")->wait_ms, 50000);
+  ck_assert_int_eq(row(&m, "2.1/0")->outcome, WB_OUTCOME_COMPLETED);
+  ck_assert_int_eq(row(&m, "2.1/0")->ended_by, WB_ENDED_BY_SYSTEM);
+  ck_assert_int_eq(row(&m, "2.1/0")->talk_ms, 38000);
+  g_autoptr(WbLiveView) v = wb_live_view(m.live, 1700000060000);
+  ck_assert_int_eq(v->total.waiting, 0);
+  ck_assert_int_eq(v->total.kpi.counts.lost, 1);
+  ck_assert_int_eq(agent(v, "8001")->state, WB_AGENT_AVAILABLE);
+  model_clear(&m);
+}
+END_TEST
+
+START_TEST(test_configured_names_and_offline_agents)
+{
+  Model m;
+  model_init(&m, "UTC");
+  wb_config_add_agent(m.cfg, "8009", "周婷");
+  wb_config_add_queue(m.cfg, "progress", "办证进度查询");
+  g_autoptr(WbLiveView) v = wb_live_view(m.live, 1700000000000);
+  ck_assert_int_eq(v->agents->len, 1);
+  ck_assert_str_eq(agent(v, "8009")->name, "周婷");
+  ck_assert_int_eq(agent(v, "8009")->state, WB_AGENT_OFFLINE);
+  ck_assert_int_eq(v->queues->len, 1);
+  ck_assert_str_eq(g_array_index(v->queues, WbQueueView, 0).name, "办证进度查询");
+  ck_assert_int_eq(g_array_index(v->queues, WbQueueView, 0).kpi.counts.offered, 0);
+  model_clear(&m);
+}
+END_TEST
+
+START_TEST(test_prune_keeps_today_and_open_calls)
+{
+  Model m;
+  model_init(&m, "UTC");
+  const char *lines[] = {
+      "1700000000|1.1|q1|NONE|ENTERQUEUE||13800000001|1",
+      "1700000010|1.1|q1|NONE|ABANDON|1|1|10",
+      "1700000020|2.1|q1|NONE|ENTERQUEUE||13800000002|1",
+      NULL,
+  };
+  feed(&m, lines);
+  /* Three days later: the ended call goes, the open one stays a week. */
+  wb_live_prune(m.live, 1700000000000 + 3 * 86400 * 1000LL);
+  const char *end[] = {"1700000030|2.1|q1|NONE|ABANDON|1|1|10",
+                       "1700000030|1.1|q1|8001|CONNECT|1|1.2|1", NULL};
+  feed(&m, end);
+  WbLiveStats st;
+  wb_live_stats(m.live, &st);
+  ck_assert_int_eq(row(&m, "2.1/0")->outcome, WB_OUTCOME_ABANDONED);
+  ck_assert_int_eq(st.orphans, 1);
+  model_clear(&m);
+}
+END_TEST
+
+static Suite *
+live_suite(void)
+{
+  Suite *s = suite_create("live");
+  TCase *tc = tcase_create("live");
+  tcase_add_test(tc, test_production_day);
+  tcase_add_test(tc, test_agent_states_and_acw);
+  tcase_add_test(tc, test_waiting_now);
+  tcase_add_test(tc, test_duplicates_and_orphans);
+  tcase_add_test(tc, test_reentry_and_backwards_time);
+  tcase_add_test(tc, test_source_restart);
+  tcase_add_test(tc, test_configured_names_and_offline_agents);
+  tcase_add_test(tc, test_prune_keeps_today_and_open_calls);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int
+main(void)
+{
+  return test_run_suite(live_suite());
+}
