@@ -86,9 +86,9 @@ parse_options(int *argc, char ***argv, Options *o, GError **error)
        "Print the commented example configuration and exit", NULL},
       {"print-config-docs", 0, 0, G_OPTION_ARG_NONE, &o->print_config_docs,
        "Print docs/configuration.md and exit", NULL},
-      {"print-kpi-docs", 0, 0, G_OPTION_ARG_NONE, &o->print_kpi_docs,
-     "Print docs/kpi.md and exit", NULL},
-    {"version", 0, 0, G_OPTION_ARG_NONE, &o->version, "Print the version and exit", NULL},
+      {"print-kpi-docs", 0, 0, G_OPTION_ARG_NONE, &o->print_kpi_docs, "Print docs/kpi.md and exit",
+       NULL},
+      {"version", 0, 0, G_OPTION_ARG_NONE, &o->version, "Print the version and exit", NULL},
       {NULL},
   };
   g_autoptr(GOptionContext) ctx =
