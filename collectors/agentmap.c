@@ -5,6 +5,8 @@
  * Config lists the spellings per agent key; without an entry, technology
  * prefixes are dropped so SIP/1001 and PJSIP/1001 both give 1001.
  */
+#define G_LOG_DOMAIN "agentmap"
+
 #include <string.h>
 
 #include "collectors/collector.h"

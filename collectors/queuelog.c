@@ -13,6 +13,8 @@
  * A file rotated while the daemon was down is found by its inode in the same
  * directory and read to its end first.
  */
+#define G_LOG_DOMAIN "queuelog"
+
 #include "collectors/queuelog.h"
 
 #include <errno.h>

@@ -7,6 +7,8 @@
  * line. A field an older Asterisk did not write is "not given" (-1), not an
  * error; a field that is there but is not a number is malformed.
  */
+#define G_LOG_DOMAIN "queuelog"
+
 #include <string.h>
 
 #include "collectors/queuelog.h"

@@ -1,4 +1,6 @@
 /* api.c: REST routes under /api/v1/ and /healthz. */
+#define G_LOG_DOMAIN "api"
+
 #include "engine/api.h"
 
 #include <json-glib/json-glib.h>

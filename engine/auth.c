@@ -1,4 +1,6 @@
 /* auth.c: display tokens. */
+#define G_LOG_DOMAIN "auth"
+
 #include "engine/auth.h"
 
 #include <errno.h>

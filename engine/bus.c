@@ -1,4 +1,6 @@
 /* bus.c: collectors -> privacy -> store -> live model. */
+#define G_LOG_DOMAIN "bus"
+
 #include "engine/bus.h"
 
 #include <sodium.h>

@@ -1,4 +1,6 @@
 /* clock.c: now, local days, ISO-8601. */
+#define G_LOG_DOMAIN "clock"
+
 #include "engine/clock.h"
 
 #include <string.h>

@@ -1,4 +1,6 @@
 /* config.c: the configuration table and everything made from it. */
+#define G_LOG_DOMAIN "config"
+
 #include "engine/config.h"
 
 #include <errno.h>

@@ -1,4 +1,6 @@
 /* event.c: names of event types and enums, caller-number protection. */
+#define G_LOG_DOMAIN "event"
+
 #include "engine/event.h"
 
 #include <sodium.h>

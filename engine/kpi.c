@@ -2,6 +2,8 @@
  *
  * "Within X seconds" is a wait of at most X seconds, everywhere.
  */
+#define G_LOG_DOMAIN "kpi"
+
 #include "engine/kpi.h"
 
 #include <math.h>

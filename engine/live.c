@@ -1,4 +1,6 @@
 /* live.c: calls, queues and agents now. */
+#define G_LOG_DOMAIN "live"
+
 #include "engine/live.h"
 
 #include <math.h>

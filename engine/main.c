@@ -4,6 +4,8 @@
  * from it before any collector reads, so the first frame a TV gets already
  * holds today's numbers; the server listens last.
  */
+#define G_LOG_DOMAIN "wallboardd"
+
 #include <errno.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>

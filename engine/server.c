@@ -1,4 +1,6 @@
 /* server.c: the lws context, its mounts and the HTTP side of the API. */
+#define G_LOG_DOMAIN "server"
+
 #include "engine/server.h"
 
 #include <errno.h>

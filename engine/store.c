@@ -1,4 +1,6 @@
 /* store.c: SQLite storage with batched, position-carrying transactions. */
+#define G_LOG_DOMAIN "store"
+
 #include "engine/store.h"
 
 #include <sqlite3.h>

@@ -1,4 +1,6 @@
 /* topics.c: the wallboard.v1 WebSocket protocol. */
+#define G_LOG_DOMAIN "topics"
+
 #include "engine/topics.h"
 
 #include <json-glib/json-glib.h>

@@ -119,9 +119,7 @@ START_TEST(test_newer_schema_refused)
 {
   Fixture f;
   fixture_init(&f);
-  {
-    g_autoptr(WbStore) s = open_store(f.db);
-  }
+  wb_store_free(open_store(f.db));
   exec_sql(f.db, "PRAGMA user_version = 99");
   g_autoptr(GError) error = NULL;
   WbStore *s = wb_store_open(f.db, &error);

@@ -160,7 +160,8 @@ function tile(key) {
   return { root, v: $('.v', root), foot: $('.tile-foot', root), label: $('.tile-label', root) };
 }
 
-// value: {v, u} or string; cls: threshold class
+// value: {v, u} (number and unit) or a string; cls: threshold class;
+// foot: see setFoot, undefined leaves the foot alone
 function setTile(key, value, cls, foot) {
   const el = tile(key);
   const { v, u } = typeof value === 'string' ? { v: value, u: '' } : value;
@@ -176,7 +177,7 @@ function setTile(key, value, cls, foot) {
   if (foot !== undefined) setFoot(el.foot, foot);
 }
 
-// foot: array of [text, emphasised-number?] pairs, left and right
+// parts: HTML snippets (escaped by the caller), laid out left to right
 function setFoot(el, parts) {
   const html = parts.map((p) => (p ? `<span>${p}</span>` : '<span></span>')).join('');
   if (el.innerHTML !== html) el.innerHTML = html;
