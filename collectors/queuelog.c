@@ -38,7 +38,6 @@ typedef struct {
   gboolean have_resume; /* pos came from the store, file not yet matched */
   GByteArray *buf;      /* bytes read past pos.offset, not yet a full line */
   gboolean skipping;    /* inside an over-long line, dropping to its newline */
-  gboolean eof;
   gboolean missing_logged;
   WbCollectorStats stats;
   GByteArray *scratch; /* a line with its NUL bytes removed */
@@ -382,11 +381,11 @@ tail_read(Queuelog *q, Tail *t)
 {
   guint8 block[READ_BLOCK];
   guint lines = 0;
+  gboolean eof = FALSE;
 
   if (t->fd < 0 && !tail_open(q, t))
     return FALSE;
   tail_check_truncation(t);
-  t->eof = FALSE;
   while (lines < LINES_PER_TICK) {
     ssize_t n = read(t->fd, block, sizeof(block));
     if (n < 0) {
@@ -397,14 +396,14 @@ tail_read(Queuelog *q, Tail *t)
       return FALSE;
     }
     if (n == 0) {
-      t->eof = TRUE;
+      eof = TRUE;
       break;
     }
     g_byte_array_append(t->buf, block, n);
     lines += tail_consume(q, t, FALSE);
   }
   tail_update_head(t);
-  if (!t->eof)
+  if (!eof)
     return TRUE;
   /* After a rename the new file may already hold lines: read on. */
   return tail_check_rename(q, t);
