@@ -195,6 +195,12 @@ http_api_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
   WbServer *srv = proto != NULL ? proto->user : NULL;
   Request *r = user;
 
+  /* lws calls some reasons without per-session data: a connection accepted
+   * while the loop was not running and timed out before its first request
+   * closes with user == NULL. */
+  if (r == NULL || srv == NULL)
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+
   switch (reason) {
   case LWS_CALLBACK_HTTP:
     request_clear(r);

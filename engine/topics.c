@@ -360,6 +360,11 @@ topics_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
   Session *s = user;
   char buf[128];
 
+  /* Only the session reasons below concern us, and they all carry a session;
+   * anything else (or a session lws never set up) is left to lws. */
+  if (t == NULL || s == NULL)
+    return 0;
+
   switch (reason) {
   case LWS_CALLBACK_ESTABLISHED:
     t->sessions++;
@@ -377,6 +382,8 @@ topics_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
     g_clear_pointer(&s->rx, g_byte_array_unref);
     break;
   case LWS_CALLBACK_RECEIVE:
+    if (s->rx == NULL)
+      return -1;
     if (s->rx->len + len > RX_MAX) {
       lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)"size", 4);
       return -1;

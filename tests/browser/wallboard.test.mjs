@@ -57,6 +57,7 @@ async function waitFor(fn, ms, what) {
       last = await fn();
       if (last) return last;
     } catch (e) {
+      if (e instanceof TestFailure) throw e; // a verdict, not a miss: no more polling
       last = e;
     }
     if (Date.now() > end) {
@@ -140,7 +141,9 @@ class Daemon {
     const args = ['--no-demo', '--listen', listen, '--state-dir', this.stateDir, '--queue-log', this.queueLog];
     fs.writeSync(log, `\n=== ${DAEMON} ${args.join(' ')}\n`);
     this.exited = null;
-    this.proc = spawn(DAEMON, args, { stdio: ['ignore', log, log] });
+    this.stopping = false;
+    // cwd: the temp dir, where a core file (if any) is kept for a look.
+    this.proc = spawn(DAEMON, args, { cwd: this.dir, stdio: ['ignore', log, log] });
     fs.closeSync(log);
     this.proc.on('exit', (code, signal) => { this.exited = { code, signal }; });
     this.proc.on('error', (e) => { this.exited = { error: e.message }; });
@@ -159,12 +162,21 @@ class Daemon {
     return { url, token };
   }
 
+  // Fails at once, with the cause, when the daemon died without being asked.
+  assertAlive() {
+    if (this.exited && !this.stopping) {
+      const how = this.exited.signal ? `signal ${this.exited.signal}` : this.exited.error || `exit code ${this.exited.code}`;
+      fail(`wallboardd died (${how}); a core file, if enabled (ulimit -c), is in ${this.dir}`);
+    }
+  }
+
   signal(sig) {
     if (this.proc && !this.exited) this.proc.kill(sig);
   }
 
   async stop() {
     if (!this.proc || this.exited) return;
+    this.stopping = true;
     this.signal('SIGCONT');
     this.signal('SIGTERM');
     const end = Date.now() + 8000;
@@ -240,6 +252,16 @@ async function main() {
   const queueLog = path.join(dir, 'queue_log');
   fs.writeFileSync(queueLog, initialQueueLog());
   const daemon = new Daemon(dir, queueLog);
+  // Interrupted (Ctrl-C, a meson timeout): leave no daemon behind, stopped
+  // or running.
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.once(sig, () => {
+      daemon.signal('SIGCONT');
+      daemon.signal('SIGKILL');
+      console.error(`FAIL [${currentStep}]: interrupted by ${sig}; kept ${dir}`);
+      process.exit(1);
+    });
+  }
   let browser = null;
   const consoleErrors = [];
   const external = [];
@@ -261,6 +283,7 @@ async function main() {
     ok(`wallboardd listens at ${url} (port ${port})`);
 
     const api = async () => {
+      daemon.assertAlive();
       const res = await fetch(`${daemon.url}api/v1/live`, { headers: { Authorization: `Bearer ${daemon.token}` } });
       if (res.status !== 200) fail(`GET /api/v1/live: HTTP ${res.status}: ${await res.text()}`);
       return res.json();
@@ -386,8 +409,11 @@ async function main() {
     };
     const checkRecovered = async (what) => {
       const since = Date.now();
-      await waitFor(() => page.evaluate(() => document.getElementById('stale').hidden &&
-        document.body.dataset.stream === 'live'), RECOVER_WITHIN_MS,
+      await waitFor(() => {
+        daemon.assertAlive();
+        return page.evaluate(() => document.getElementById('stale').hidden &&
+          document.body.dataset.stream === 'live');
+      }, RECOVER_WITHIN_MS,
       `the stale banner stayed ${RECOVER_WITHIN_MS / 1000} s after ${what}`);
       await waitFor(async () => {
         shown = await readPage(page);
@@ -444,6 +470,7 @@ async function main() {
     if (consoleErrors.length) console.error(`console errors so far:\n  ${consoleErrors.join('\n  ')}`);
     if (trace.length) console.error(`--- page trace (last ${trace.length}) ---\n${trace.join('\n')}`);
     console.error(`--- wallboardd log (${daemon.logPath}) ---\n${daemon.logTail()}`);
+    if (daemon.exited) console.error(`wallboardd had exited: ${JSON.stringify(daemon.exited)}`);
     return 1;
   } finally {
     outage = true;

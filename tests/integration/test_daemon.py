@@ -288,6 +288,22 @@ class DaemonTest(unittest.TestCase):
         asyncio.run(ws_errors())
         self.assertTrue(d.alive())
 
+    def test_idle_and_partial_connections(self):
+        # A port scanner or a client that stalls mid-request: lws times such
+        # connections out without a session, and the daemon must not care.
+        import socket
+        d = self.start()
+        port = int(d.listen.rsplit(":", 1)[1])
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+        partial = socket.create_connection(("127.0.0.1", port))
+        partial.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        for s in idle + [partial]:
+            s.settimeout(60)
+            self.assertEqual(s.recv(100), b"")  # closed by the server
+            s.close()
+        self.assertTrue(d.alive())
+        self.assertEqual(d.get_json("/healthz", token=None)["status"], "ok")
+
     def test_restart_resumes_and_sigterm_commits(self):
         log = os.path.join(self.tmp, "queue_log")
         t = int(time.time()) - 300
