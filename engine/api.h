@@ -26,13 +26,4 @@ GHashTable *wb_api_query_new(const char *const *fragments, gsize n);
 void wb_api_handle(WbEngine *engine, const char *method, const char *path, GHashTable *query,
                    const char *token, WbApiReply *out);
 
-/* The live object of /api/v1/live; also the WebSocket topics' data. */
-typedef enum {
-  WB_API_LIVE_ALL,
-  WB_API_LIVE_WALLBOARD, /* without agents */
-  WB_API_LIVE_AGENTS,    /* ts and agents only */
-} WbApiLivePart;
-
-char *wb_api_live_json(WbEngine *engine, const WbLiveView *view, WbApiLivePart part);
-
 G_END_DECLS

@@ -1,4 +1,4 @@
-/* bus.c: collectors -> privacy -> store -> live model. */
+/* bus.c: collectors -> privacy -> store -> live model -> derived rows. */
 #define G_LOG_DOMAIN "bus"
 
 #include "engine/bus.h"
@@ -10,9 +10,14 @@ struct WbBus {
   WbSink sink; /* first: the sink callbacks cast back to the bus */
   WbStore *store;
   WbLive *live;
+  WbIntervals *intervals;
   GBytes *caller_key;
   gboolean replaying;
   guint flush_id;
+  /* Derived rows changed in the open batch, written once each at commit:
+   * a call's three or four events cost one `calls` write. */
+  GHashTable *calls; /* "call_id\037seq" -> WbCallRecord* */
+  GArray *spans;     /* WbAgentSpan with owned strings */
   WbBusStats stats;
 };
 
@@ -38,6 +43,107 @@ protect_caller(WbBus *bus, WbEvent *ev)
   wb_caller_hash(key, key_len, ev->caller_raw, ev->caller_hash, sizeof(ev->caller_hash));
   sodium_memzero(ev->caller_raw, sizeof(ev->caller_raw));
 }
+
+/* ---- what the live model derives ---- */
+
+static void
+on_call_changed(const WbCallChange *change, gpointer user_data)
+{
+  WbBus *bus = user_data;
+  const WbCallRecord *c = change->entry_after;
+
+  if (bus->replaying)
+    return;
+  char *key = g_strdup_printf("%s\037%d", c->call_id, c->seq);
+  g_hash_table_replace(bus->calls, key, g_memdup2(c, sizeof(*c)));
+  wb_intervals_call_change(bus->intervals, change);
+}
+
+static void
+span_clear(gpointer p)
+{
+  WbAgentSpan *s = p;
+  g_free((char *)s->agent);
+  g_free((char *)s->reason);
+}
+
+static void
+on_agent_span(const WbAgentSpan *span, gpointer user_data)
+{
+  WbBus *bus = user_data;
+
+  if (bus->replaying)
+    return;
+  WbAgentSpan copy = *span;
+  copy.agent = g_strdup(span->agent);
+  copy.reason = g_strdup(span->reason);
+  g_array_append_val(bus->spans, copy);
+  wb_intervals_agent_span(bus->intervals, span);
+}
+
+static void
+on_ring_noanswer(const char *agent, const char *queue, gint64 ts_ms, gpointer user_data)
+{
+  WbBus *bus = user_data;
+  (void)queue;
+  if (!bus->replaying)
+    wb_intervals_ring_noanswer(bus->intervals, agent, ts_ms);
+}
+
+static gboolean
+load_interval(const WbIntervalKey *key, WbIntervalRow *out, gpointer user_data)
+{
+  WbBus *bus = user_data;
+  return wb_store_get_interval(bus->store, key, out);
+}
+
+static gboolean
+write_interval(const WbIntervalRow *row, gpointer user_data)
+{
+  WbBus *bus = user_data;
+  g_autoptr(GError) error = NULL;
+  if (wb_store_put_interval(bus->store, row, &error))
+    return TRUE;
+  note_error(bus, error);
+  return FALSE;
+}
+
+/* Writes the derived rows of the batch, then commits it with the
+ * collectors' positions. */
+static gboolean
+commit(WbBus *bus, GError **error)
+{
+  GHashTableIter it;
+  gpointer value;
+
+  g_hash_table_iter_init(&it, bus->calls);
+  while (g_hash_table_iter_next(&it, NULL, &value))
+    if (!wb_store_put_call(bus->store, value, error))
+      goto failed;
+  for (guint i = 0; i < bus->spans->len; i++)
+    if (!wb_store_put_span(bus->store, &g_array_index(bus->spans, WbAgentSpan, i), error))
+      goto failed;
+  if (!wb_intervals_flush(bus->intervals, write_interval, bus)) {
+    g_set_error(error, WB_STORE_ERROR, 0, "%s", bus->stats.last_error);
+    goto failed;
+  }
+  if (!wb_store_commit(bus->store, error))
+    goto failed;
+  g_hash_table_remove_all(bus->calls);
+  g_array_set_size(bus->spans, 0);
+  wb_intervals_forget(bus->intervals, FALSE);
+  return TRUE;
+
+failed:
+  /* What memory holds no longer matches the store: interval rows are
+   * loaded again from what is committed. */
+  wb_intervals_forget(bus->intervals, TRUE);
+  g_hash_table_remove_all(bus->calls);
+  g_array_set_size(bus->spans, 0);
+  return FALSE;
+}
+
+/* ---- the collectors' sink ---- */
 
 static gboolean
 sink_event(WbSink *sink, WbEvent *ev)
@@ -75,8 +181,9 @@ sink_checkpoint(WbSink *sink, const WbPosition *pos)
   g_autoptr(GError) error = NULL;
 
   wb_store_note_position(bus->store, pos);
-  if (!wb_store_maybe_commit(bus->store, &error))
-    note_error(bus, error);
+  /* Only here, between lines, is a batch complete: commit when full. */
+  if (wb_store_batch_full(bus->store))
+    wb_bus_flush(bus, &error);
 }
 
 static gboolean
@@ -86,22 +193,16 @@ sink_resume(WbSink *sink, const char *source, WbPosition *out)
   return wb_store_load_position(bus->store, source, out);
 }
 
-static void
-on_call_changed(const WbCallRecord *call, gpointer user_data)
-{
-  WbBus *bus = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (bus->replaying)
-    return;
-  if (!wb_store_put_call(bus->store, call, &error))
-    note_error(bus, error);
-}
-
 WbBus *
-wb_bus_new(WbStore *store, WbLive *live, GBytes *caller_key)
+wb_bus_new(WbStore *store, WbLive *live, const WbConfig *cfg, GTimeZone *tz, GBytes *caller_key)
 {
+  static const WbLiveListener listener = {
+      .call_changed = on_call_changed,
+      .agent_span = on_agent_span,
+      .ring_noanswer = on_ring_noanswer,
+  };
   WbBus *bus = g_new0(WbBus, 1);
+
   bus->sink.event = sink_event;
   bus->sink.quarantine = sink_quarantine;
   bus->sink.checkpoint = sink_checkpoint;
@@ -109,7 +210,11 @@ wb_bus_new(WbStore *store, WbLive *live, GBytes *caller_key)
   bus->store = store;
   bus->live = live;
   bus->caller_key = g_bytes_ref(caller_key);
-  wb_live_set_call_func(live, on_call_changed, bus);
+  bus->intervals = wb_intervals_new(cfg, tz, load_interval, bus);
+  bus->calls = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  bus->spans = g_array_new(FALSE, FALSE, sizeof(WbAgentSpan));
+  g_array_set_clear_func(bus->spans, span_clear);
+  wb_live_set_listener(live, &listener, bus);
   return bus;
 }
 
@@ -120,7 +225,10 @@ wb_bus_free(WbBus *bus)
     return;
   if (bus->flush_id != 0)
     g_source_remove(bus->flush_id);
-  wb_live_set_call_func(bus->live, NULL, NULL);
+  wb_live_set_listener(bus->live, NULL, NULL);
+  wb_intervals_free(bus->intervals);
+  g_hash_table_unref(bus->calls);
+  g_array_unref(bus->spans);
   g_bytes_unref(bus->caller_key);
   g_free(bus);
 }
@@ -157,7 +265,11 @@ gboolean
 wb_bus_flush(WbBus *bus, GError **error)
 {
   GError *local = NULL;
-  if (wb_store_commit(bus->store, &local))
+
+  if (!wb_store_pending(bus->store) && g_hash_table_size(bus->calls) == 0 && bus->spans->len == 0 &&
+      wb_intervals_dirty(bus->intervals) == 0)
+    return TRUE;
+  if (commit(bus, &local))
     return TRUE;
   note_error(bus, local);
   g_propagate_error(error, local);
@@ -170,8 +282,7 @@ on_flush(gpointer data)
   WbBus *bus = data;
   g_autoptr(GError) error = NULL;
 
-  if (wb_store_pending(bus->store))
-    wb_bus_flush(bus, &error);
+  wb_bus_flush(bus, &error);
   return G_SOURCE_CONTINUE;
 }
 

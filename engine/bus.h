@@ -2,15 +2,18 @@
  *
  * The bus is the collectors' sink. For each event it hides the caller
  * number (hash and mask, raw digits wiped), stores it, and only if it is new
- * hands it to the live model, whose changed `calls` rows go into the same
- * batch. Positions and quarantined lines join the batch too, which the bus
- * commits every flush interval.
+ * hands it to the live model. What the model derives (`calls` rows, ended
+ * agent states, interval aggregates) is collected and written once per
+ * batch, just before the commit that also carries the collectors' positions
+ * and quarantined lines: a batch is whole or absent, derived rows included.
  */
 #pragma once
 
 #include <glib.h>
 
 #include "collectors/collector.h"
+#include "engine/config.h"
+#include "engine/interval.h"
 #include "engine/live.h"
 #include "engine/store.h"
 
@@ -23,9 +26,10 @@ typedef struct {
   char last_error[256];
 } WbBusStats;
 
-/* store and live are borrowed. caller_key is the install's secret for
- * caller hashes (copied). */
-WbBus *wb_bus_new(WbStore *store, WbLive *live, GBytes *caller_key);
+/* store, live, cfg and tz are borrowed. caller_key is the install's secret
+ * for caller hashes (referenced). */
+WbBus *wb_bus_new(WbStore *store, WbLive *live, const WbConfig *cfg, GTimeZone *tz,
+                  GBytes *caller_key);
 void wb_bus_free(WbBus *bus);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(WbBus, wb_bus_free)
 
@@ -37,6 +41,7 @@ gboolean wb_bus_replay(WbBus *bus, gint64 since_ms, gint64 min_events, guint64 *
                        GError **error);
 /* Commits every flush_ms on the thread-default main context. */
 void wb_bus_start_flush(WbBus *bus, guint flush_ms);
+/* Writes the batch's derived rows and commits it. */
 gboolean wb_bus_flush(WbBus *bus, GError **error);
 void wb_bus_stats(WbBus *bus, WbBusStats *out);
 

@@ -1,7 +1,9 @@
-/* engine.h: the daemon's shared context.
+/* engine.h: the engine's shared context.
  *
- * One per process, made by main.c and passed to the server, the API and the
- * topics: everything they read lives here, nothing in file-scope globals.
+ * One per process, made by wallboardd or wallboardctl and passed to the
+ * server, the API and the topics: everything they read lives here, nothing
+ * in file-scope globals. wb_engine_open opens the parts in order (state
+ * directory, store, live model, bus) and wb_engine_clear closes them.
  */
 #pragma once
 
@@ -27,6 +29,16 @@ typedef struct {
   gboolean demo;
   gint64 started_us; /* monotonic */
   char *state_dir;
+  int lock_fd; /* held by the one writer of the state directory */
 } WbEngine;
+
+/* The state directory: [store] state_dir, $STATE_DIRECTORY, ./wallboard-state. */
+char *wb_engine_state_dir(const WbConfig *cfg);
+/* Opens everything after e->cfg (and e->state_dir, if set). A writer takes
+ * the state directory's lock: one daemon or import at a time. */
+gboolean wb_engine_open(WbEngine *e, gboolean writer, GError **error);
+/* Rebuilds the live model from the store (e->clock says what today is). */
+gboolean wb_engine_rebuild(WbEngine *e, GError **error);
+void wb_engine_clear(WbEngine *e);
 
 G_END_DECLS

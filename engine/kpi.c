@@ -32,6 +32,72 @@ wb_outcome_from_name(const char *name)
   return WB_OUTCOME_WAITING;
 }
 
+static const char *const state_names[WB_AGENT_STATE_COUNT] = {"offline", "available", "ringing",
+                                                              "on_call", "acw",       "paused"};
+static const char *const state_zh[WB_AGENT_STATE_COUNT] = {"离线",   "空闲",     "振铃",
+                                                           "通话中", "话后整理", "暂停"};
+static const char *const state_en[WB_AGENT_STATE_COUNT] = {"Offline", "Available",       "Ringing",
+                                                           "On call", "After-call work", "Paused"};
+
+const char *
+wb_agent_state_name(WbAgentState s)
+{
+  return (int)s >= 0 && s < WB_AGENT_STATE_COUNT ? state_names[s] : "offline";
+}
+
+WbAgentState
+wb_agent_state_from_name(const char *name)
+{
+  for (int i = 0; i < WB_AGENT_STATE_COUNT; i++)
+    if (g_strcmp0(state_names[i], name) == 0)
+      return (WbAgentState)i;
+  return WB_AGENT_OFFLINE;
+}
+
+const char *
+wb_agent_state_label_zh(WbAgentState s)
+{
+  return (int)s >= 0 && s < WB_AGENT_STATE_COUNT ? state_zh[s] : state_zh[0];
+}
+
+const char *
+wb_agent_state_label_en(WbAgentState s)
+{
+  return (int)s >= 0 && s < WB_AGENT_STATE_COUNT ? state_en[s] : state_en[0];
+}
+
+gboolean
+wb_scope_parse(const char *text, WbScope *out)
+{
+  memset(out, 0, sizeof(*out));
+  if (text == NULL || *text == '\0' || strcmp(text, "total") == 0) {
+    out->kind = WB_SCOPE_TOTAL;
+    return TRUE;
+  }
+  const char *key = NULL;
+  if (g_str_has_prefix(text, "queue:")) {
+    out->kind = WB_SCOPE_QUEUE;
+    key = text + 6;
+  } else if (g_str_has_prefix(text, "agent:")) {
+    out->kind = WB_SCOPE_AGENT;
+    key = text + 6;
+  }
+  if (key == NULL || *key == '\0' || strlen(key) >= sizeof(out->key))
+    return FALSE;
+  g_strlcpy(out->key, key, sizeof(out->key));
+  return TRUE;
+}
+
+void
+wb_scope_format(const WbScope *scope, char *out, gsize size)
+{
+  switch (scope->kind) {
+  case WB_SCOPE_QUEUE: g_snprintf(out, size, "queue:%s", scope->key); break;
+  case WB_SCOPE_AGENT: g_snprintf(out, size, "agent:%s", scope->key); break;
+  default: g_strlcpy(out, "total", size); break;
+  }
+}
+
 void
 wb_call_merge(const WbCallRecord *entries, guint n, WbCallRecord *out)
 {
@@ -83,47 +149,90 @@ wb_kpi_is_short_abandon(const WbCallRecord *c, const WbKpiSettings *s)
 }
 
 void
-wb_kpi_add(WbKpiCounts *k, const WbCallRecord *c, const WbKpiSettings *s)
+wb_kpi_add_signed(WbKpiCounts *k, const WbCallRecord *c, const WbKpiSettings *s, int sign)
 {
   gint64 threshold_ms = (gint64)s->sl_threshold_s * 1000;
   gboolean is_short = wb_kpi_is_short_abandon(c, s);
 
-  k->offered++;
+  k->offered += sign;
+  k->ring_noanswers += sign * c->ring_noanswers;
+  if (c->caller_hash[0] != '\0') {
+    k->with_caller += sign;
+    if (c->prev_call_gap_ms >= 0 && c->prev_call_gap_ms <= WB_REPEAT_SHORT_MS)
+      k->repeat_short += sign;
+    if (c->prev_call_gap_ms >= 0 && c->prev_call_gap_ms <= WB_REPEAT_LONG_MS)
+      k->repeat_long += sign;
+  }
   if (wb_call_is_answered(c)) {
-    k->answered++;
-    k->answered_wait_ms += c->wait_ms;
+    k->answered += sign;
+    k->answered_wait_ms += sign * c->wait_ms;
     if (c->outcome != WB_OUTCOME_CONNECTED) {
-      k->handled++;
-      k->handle_ms += c->talk_ms + c->acw_ms;
+      k->handled += sign;
+      k->handle_ms += sign * (c->talk_ms + c->acw_ms);
     }
+    if (c->outcome == WB_OUTCOME_TRANSFERRED)
+      k->transferred += sign;
   } else if (c->outcome == WB_OUTCOME_ABANDONED) {
-    k->abandoned++;
-    k->abandoned_wait_ms += c->wait_ms;
+    k->abandoned += sign;
+    k->abandoned_wait_ms += sign * c->wait_ms;
     if (is_short)
-      k->short_abandons++;
+      k->short_abandons += sign;
   } else if (c->outcome == WB_OUTCOME_LOST) {
-    k->lost++;
+    k->lost += sign;
   }
 
   /* A call still waiting has no service-level outcome yet. */
   if (c->outcome == WB_OUTCOME_WAITING || (is_short && s->sl_exclude_short_abandons))
     return;
-  k->sl_resolved++;
+  k->sl_resolved += sign;
   if (wb_call_is_answered(c)) {
-    k->sl_answered++;
+    k->sl_answered += sign;
     if (c->wait_ms <= threshold_ms)
-      k->sl_answered_within++;
+      k->sl_answered_within += sign;
   } else if (c->outcome == WB_OUTCOME_ABANDONED && c->wait_ms <= threshold_ms) {
-    k->sl_abandoned_within++;
+    k->sl_abandoned_within += sign;
   }
 }
 
 void
-wb_kpi_scope_init(WbKpiScope *scope, const char *queue, gint64 from_ms, gint64 to_ms,
+wb_kpi_add(WbKpiCounts *k, const WbCallRecord *c, const WbKpiSettings *s)
+{
+  wb_kpi_add_signed(k, c, s, 1);
+}
+
+void
+wb_kpi_counts_sum(WbKpiCounts *into, const WbKpiCounts *k)
+{
+  /* Every member is a gint64 sum. */
+  gint64 *dst = (gint64 *)into;
+  const gint64 *src = (const gint64 *)k;
+  for (gsize i = 0; i < sizeof(*k) / sizeof(gint64); i++)
+    dst[i] += src[i];
+}
+
+void
+wb_agent_time_sum(WbAgentTime *into, const WbAgentTime *t)
+{
+  for (int i = 0; i < WB_AGENT_STATE_COUNT; i++)
+    into->state_ms[i] += t->state_ms[i];
+  into->ring_noanswers += t->ring_noanswers;
+}
+
+gint64
+wb_agent_time_logged_in_ms(const WbAgentTime *t)
+{
+  gint64 sum = 0;
+  for (int i = WB_AGENT_OFFLINE + 1; i < WB_AGENT_STATE_COUNT; i++)
+    sum += t->state_ms[i];
+  return sum;
+}
+
+void
+wb_kpi_scope_init(WbKpiScope *scope, const WbScope *which, gint64 from_ms, gint64 to_ms,
                   const WbKpiSettings *settings)
 {
   memset(scope, 0, sizeof(*scope));
-  scope->queue = queue;
+  scope->scope = *which;
   scope->from_ms = from_ms;
   scope->to_ms = to_ms;
   scope->settings = *settings;
@@ -134,7 +243,7 @@ wb_kpi_scope_add_call(WbKpiScope *scope, const WbCallRecord *entries, guint n)
 {
   if (n == 0)
     return;
-  if (scope->queue == NULL) {
+  if (scope->scope.kind == WB_SCOPE_TOTAL) {
     if (entries[0].enqueue_ms < scope->from_ms || entries[0].enqueue_ms >= scope->to_ms)
       return;
     WbCallRecord merged;
@@ -142,10 +251,13 @@ wb_kpi_scope_add_call(WbKpiScope *scope, const WbCallRecord *entries, guint n)
     wb_kpi_add(&scope->counts, &merged, &scope->settings);
     return;
   }
-  for (guint i = 0; i < n; i++)
-    if (strcmp(entries[i].queue, scope->queue) == 0 && entries[i].enqueue_ms >= scope->from_ms &&
-        entries[i].enqueue_ms < scope->to_ms)
-      wb_kpi_add(&scope->counts, &entries[i], &scope->settings);
+  for (guint i = 0; i < n; i++) {
+    const WbCallRecord *e = &entries[i];
+    const char *field = scope->scope.kind == WB_SCOPE_QUEUE ? e->queue : e->agent;
+    if (strcmp(field, scope->scope.key) == 0 && e->enqueue_ms >= scope->from_ms &&
+        e->enqueue_ms < scope->to_ms)
+      wb_kpi_add(&scope->counts, e, &scope->settings);
+  }
 }
 
 static gdouble
@@ -178,6 +290,29 @@ wb_kpi_finish(const WbKpiCounts *k, const WbKpiSettings *s, WbKpi *out)
   out->asa_s = ratio(k->answered_wait_ms, k->answered) / 1000.0;
   out->aht_s = ratio(k->handle_ms, k->handled) / 1000.0;
   out->avg_abandon_wait_s = ratio(k->abandoned_wait_ms, k->abandoned) / 1000.0;
+  out->transfer_rate = ratio(k->transferred, k->handled);
+  out->repeat_rate_2h = ratio(k->repeat_short, k->with_caller);
+  out->repeat_rate_24h = ratio(k->repeat_long, k->with_caller);
+  out->has_time = FALSE;
+  memset(&out->time, 0, sizeof(out->time));
+  out->occupancy = NAN;
+  out->utilisation = NAN;
+}
+
+gdouble
+wb_kpi_occupancy(const WbAgentTime *t)
+{
+  gint64 busy = t->state_ms[WB_AGENT_ON_CALL] + t->state_ms[WB_AGENT_ACW];
+  return ratio(busy, busy + t->state_ms[WB_AGENT_AVAILABLE]);
+}
+
+void
+wb_kpi_set_time(WbKpi *kpi, const WbAgentTime *t, gint64 rostered_ms)
+{
+  kpi->has_time = TRUE;
+  kpi->time = *t;
+  kpi->occupancy = wb_kpi_occupancy(t);
+  kpi->utilisation = ratio(wb_agent_time_logged_in_ms(t), rostered_ms);
 }
 
 /* clang-format off */
@@ -204,6 +339,22 @@ static const WbKpiDefinition definitions[] = {
    "(talk + hold + after-call work) / handled calls"},
   {"avg_abandon_wait_s", "seconds", "平均放弃等待时长", "Average abandon wait",
    "total queue wait of abandoned calls / abandoned"},
+  {"transferred", "calls", "转接量", "Transferred", "answered calls transferred away"},
+  {"transfer_rate", "ratio", "转接率", "Transfer rate", "transferred / handled"},
+  {"repeat_rate_2h", "ratio", "2小时重复来电率", "Repeat-call rate (2 h)",
+   "calls whose caller's previous call entered a queue at most 2 h earlier / calls with a known number"},
+  {"repeat_rate_24h", "ratio", "24小时重复来电率", "Repeat-call rate (24 h)",
+   "the same within 24 h"},
+  {"ring_noanswers", "count", "振铃未接次数", "Ring-no-answers",
+   "times an agent was rung and did not answer"},
+  {"occupancy", "ratio", "占用率", "Occupancy",
+   "(talk + after-call work) / (talk + after-call work + available), over logged-in, "
+   "unpaused time"},
+  {"utilisation", "ratio", "利用率", "Utilisation",
+   "logged-in time / rostered time (null until a roster is held)"},
+  {"state_s", "seconds", "状态时长", "Time in state",
+   "seconds in each agent state (offline, available, ringing, on_call, acw, paused); "
+   "pauses also by reason"},
   {"waiting", "calls", "排队等待", "Calls waiting", "calls in a queue now"},
   {"longest_wait_s", "seconds", "最长等待", "Longest wait",
    "wait so far of the call that has waited longest now"},

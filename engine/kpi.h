@@ -26,6 +26,26 @@ typedef enum {
 const char *wb_outcome_name(WbOutcome outcome);
 WbOutcome wb_outcome_from_name(const char *name);
 
+/* What an agent is doing (DESIGN.md section 5, agent states). */
+typedef enum {
+  WB_AGENT_OFFLINE = 0,
+  WB_AGENT_AVAILABLE,
+  WB_AGENT_RINGING,
+  WB_AGENT_ON_CALL,
+  WB_AGENT_ACW,
+  WB_AGENT_PAUSED,
+  WB_AGENT_STATE_COUNT
+} WbAgentState;
+
+const char *wb_agent_state_name(WbAgentState state);
+WbAgentState wb_agent_state_from_name(const char *name);
+const char *wb_agent_state_label_zh(WbAgentState state);
+const char *wb_agent_state_label_en(WbAgentState state);
+
+/* How far back a caller's earlier call makes this one a repeat. */
+#define WB_REPEAT_SHORT_MS (2 * 3600 * 1000LL)
+#define WB_REPEAT_LONG_MS (24 * 3600 * 1000LL)
+
 /* One queue entry of one call: a row of `calls`. A call that enters two
  * queues has two records (seq 0 and 1); the total scope merges them. */
 typedef struct {
@@ -46,6 +66,9 @@ typedef struct {
   WbOutcome outcome;
   WbAbandonReason abandon_reason;
   WbEndedBy ended_by;
+  /* Time since the same caller's previous call entered a queue; -1 when
+   * there was none (or the number was withheld). */
+  gint64 prev_call_gap_ms;
 } WbCallRecord;
 
 static inline gboolean
@@ -77,24 +100,63 @@ typedef struct {
   gint64 sl_answered;
   gint64 sl_answered_within;
   gint64 sl_abandoned_within;
+  gint64 transferred;
+  /* Repeat calls, over calls whose number is known. */
+  gint64 with_caller;
+  gint64 repeat_short;   /* within WB_REPEAT_SHORT_MS of the previous */
+  gint64 repeat_long;    /* within WB_REPEAT_LONG_MS */
+  gint64 ring_noanswers; /* rings the calls' agents let go unanswered */
 } WbKpiCounts;
 
+/* Adds a call record (sign 1) or takes it back out (sign -1): a changed
+ * record is taken out as it was and added as it is. */
+void wb_kpi_add_signed(WbKpiCounts *k, const WbCallRecord *c, const WbKpiSettings *s, int sign);
 void wb_kpi_add(WbKpiCounts *k, const WbCallRecord *c, const WbKpiSettings *s);
+void wb_kpi_counts_sum(WbKpiCounts *into, const WbKpiCounts *k);
+
+/* Where agents' time went, and the rings each let go unanswered (counted
+ * when they happened, not by call). */
+typedef struct {
+  gint64 state_ms[WB_AGENT_STATE_COUNT];
+  gint64 ring_noanswers;
+} WbAgentTime;
+
+void wb_agent_time_sum(WbAgentTime *into, const WbAgentTime *t);
+/* (talk + after-call work) / (talk + after-call work + available). */
+gdouble wb_kpi_occupancy(const WbAgentTime *t);
+/* Logged-in time: every state but offline. */
+gint64 wb_agent_time_logged_in_ms(const WbAgentTime *t);
 gboolean wb_kpi_is_short_abandon(const WbCallRecord *c, const WbKpiSettings *s);
+
+typedef enum {
+  WB_SCOPE_TOTAL,
+  WB_SCOPE_QUEUE,
+  WB_SCOPE_AGENT,
+} WbScopeKind;
+
+/* "total", "queue:NAME" or "agent:KEY". */
+typedef struct {
+  WbScopeKind kind;
+  char key[WB_EVENT_ID_MAX]; /* queue name or agent key */
+} WbScope;
+
+gboolean wb_scope_parse(const char *text, WbScope *out);
+/* Writes "total", "queue:NAME", "agent:KEY". */
+void wb_scope_format(const WbScope *scope, char *out, gsize size);
 
 /* The KPIs of one scope over [from_ms, to_ms), fed call by call. */
 typedef struct {
-  const char *queue; /* NULL: the total */
+  WbScope scope;
   gint64 from_ms, to_ms;
   WbKpiSettings settings;
   WbKpiCounts counts;
 } WbKpiScope;
 
-void wb_kpi_scope_init(WbKpiScope *scope, const char *queue, gint64 from_ms, gint64 to_ms,
+void wb_kpi_scope_init(WbKpiScope *scope, const WbScope *which, gint64 from_ms, gint64 to_ms,
                        const WbKpiSettings *settings);
 /* Adds one call, given as all its queue entries in seq order: the total
  * counts it if its first entry is in the window, a queue each of its own
- * entries in the window. */
+ * entries in the window, an agent each entry it answered in the window. */
 void wb_kpi_scope_add_call(WbKpiScope *scope, const WbCallRecord *entries, guint n);
 
 /* A finished KPI set. Rates are fractions 0..1, durations seconds; NAN
@@ -107,9 +169,20 @@ typedef struct {
   gdouble asa_s;
   gdouble aht_s;
   gdouble avg_abandon_wait_s;
+  gdouble transfer_rate;
+  gdouble repeat_rate_2h;
+  gdouble repeat_rate_24h;
+  /* Agent time, for agent scopes and the team (total). */
+  gboolean has_time;
+  WbAgentTime time;
+  gdouble occupancy;
+  gdouble utilisation; /* NAN without rostered time */
 } WbKpi;
 
 void wb_kpi_finish(const WbKpiCounts *k, const WbKpiSettings *s, WbKpi *out);
+/* Adds agent time to a finished KPI set; rostered_ms <= 0 leaves
+ * utilisation null. */
+void wb_kpi_set_time(WbKpi *kpi, const WbAgentTime *t, gint64 rostered_ms);
 gdouble wb_kpi_service_level(const WbKpiCounts *k, const WbKpiSettings *s);
 
 /* The registry: one entry per KPI, with labels and formula, for the API

@@ -1,87 +1,18 @@
-/* live.c: calls, queues and agents now. */
+/* live.c: calls, queues and agents now: the model. Views are in
+ * live_view.c. */
 #define G_LOG_DOMAIN "live"
 
-#include "engine/live.h"
-
-#include <math.h>
 #include <string.h>
 
-#include "engine/clock.h"
+#include "engine/live_private.h"
 
-/* A call "waiting" for longer than this lost its exit line (a crash of the
- * phone system without QUEUESTART): it is not shown as waiting now. */
-#define STALE_WAIT_MS (12 * 3600 * 1000LL)
-
-typedef struct {
-  char call_id[WB_EVENT_ID_MAX];
-  const char *source; /* interned: a restart of that source ends the call */
-  GArray *entries;    /* WbCallRecord, by seq */
-  gint64 first_enqueue_ms;
-} Call;
-
-typedef struct {
-  char key[WB_EVENT_ID_MAX];
-  GHashTable *queues;  /* interned queue names logged in */
-  gboolean all_queues; /* logged in without a queue (AGENTLOGIN) */
-  gboolean implicit;   /* never logged in, but took calls: a static member */
-  gboolean paused;
-  char reason[WB_EVENT_TEXT_MAX];
-  WbAgentState state;
-  gint64 since_ms;
-  /* The call being talked on, the last one ended, and the one whose
-   * after-call work is running. */
-  char call_id[WB_EVENT_ID_MAX];
-  gint32 call_seq;
-  char last_call_id[WB_EVENT_ID_MAX];
-  gint32 last_call_seq;
-  gboolean last_call_acw_done;
-  char acw_call_id[WB_EVENT_ID_MAX];
-  gint32 acw_call_seq;
-  gint64 acw_start_ms;
-} Agent;
-
-struct WbLive {
-  const WbConfig *cfg;
-  GTimeZone *tz;
-  const WbClock *clock;
-  guint64 since_prune;
-  GHashTable *calls;  /* call_id -> Call* */
-  GHashTable *agents; /* key -> Agent* */
-  WbLiveCallFunc call_func;
-  gpointer call_data;
-  guint64 version;
-  WbLiveStats stats;
-};
-
-static const char *const state_names[WB_AGENT_STATE_COUNT] = {"offline", "available", "ringing",
-                                                              "on_call", "acw",       "paused"};
-static const char *const state_zh[WB_AGENT_STATE_COUNT] = {"离线",   "空闲",     "振铃",
-                                                           "通话中", "话后整理", "暂停"};
-static const char *const state_en[WB_AGENT_STATE_COUNT] = {"Offline", "Available",       "Ringing",
-                                                           "On call", "After-call work", "Paused"};
-
-const char *
-wb_agent_state_name(WbAgentState s)
-{
-  return (int)s >= 0 && s < WB_AGENT_STATE_COUNT ? state_names[s] : "offline";
-}
-
-const char *
-wb_agent_state_label_zh(WbAgentState s)
-{
-  return (int)s >= 0 && s < WB_AGENT_STATE_COUNT ? state_zh[s] : "离线";
-}
-
-const char *
-wb_agent_state_label_en(WbAgentState s)
-{
-  return (int)s >= 0 && s < WB_AGENT_STATE_COUNT ? state_en[s] : "Offline";
-}
+/* Earlier calls remembered per caller, for repeat-call rates. */
+#define CALLER_HISTORY 8
 
 static void
 call_free(gpointer p)
 {
-  Call *c = p;
+  LiveCall *c = p;
   g_array_unref(c->entries);
   g_free(c);
 }
@@ -89,20 +20,21 @@ call_free(gpointer p)
 static void
 agent_free(gpointer p)
 {
-  Agent *a = p;
+  LiveAgent *a = p;
   g_hash_table_unref(a->queues);
   g_free(a);
 }
 
 WbLive *
-wb_live_new(const WbConfig *cfg, GTimeZone *tz, const WbClock *clock)
+wb_live_new(const WbConfig *cfg, GTimeZone *tz)
 {
   WbLive *live = g_new0(WbLive, 1);
   live->cfg = cfg;
   live->tz = tz;
-  live->clock = clock;
   live->calls = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, call_free);
   live->agents = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, agent_free);
+  live->callers =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_array_unref);
   return live;
 }
 
@@ -113,14 +45,18 @@ wb_live_free(WbLive *live)
     return;
   g_hash_table_unref(live->calls);
   g_hash_table_unref(live->agents);
+  g_hash_table_unref(live->callers);
   g_free(live);
 }
 
 void
-wb_live_set_call_func(WbLive *live, WbLiveCallFunc func, gpointer user_data)
+wb_live_set_listener(WbLive *live, const WbLiveListener *listener, gpointer user_data)
 {
-  live->call_func = func;
-  live->call_data = user_data;
+  if (listener != NULL)
+    live->listener = *listener;
+  else
+    memset(&live->listener, 0, sizeof(live->listener));
+  live->listener_data = user_data;
 }
 
 guint64
@@ -135,23 +71,85 @@ wb_live_stats(WbLive *live, WbLiveStats *out)
   *out = live->stats;
 }
 
+/* ---- call changes ---- */
+
+/* What a call looked like before a change, so that listeners can take the
+ * old version out of their sums. */
+typedef struct {
+  gboolean new_entry;
+  gboolean new_call;
+  WbCallRecord entry;
+  WbCallRecord merged;
+} Before;
+
 static void
-emit(WbLive *live, const WbCallRecord *c)
+before_take(const LiveCall *c, gint32 seq, Before *b)
 {
-  if (live->call_func != NULL)
-    live->call_func(c, live->call_data);
+  b->new_call = c->entries->len == 0;
+  b->new_entry = seq >= (gint32)c->entries->len;
+  if (!b->new_entry)
+    b->entry = g_array_index(c->entries, WbCallRecord, seq);
+  if (!b->new_call)
+    wb_call_merge((const WbCallRecord *)c->entries->data, c->entries->len, &b->merged);
+}
+
+static void
+changed(WbLive *live, const LiveCall *c, gint32 seq, const Before *b)
+{
+  if (live->listener.call_changed == NULL)
+    return;
+  WbCallRecord merged;
+  wb_call_merge((const WbCallRecord *)c->entries->data, c->entries->len, &merged);
+  WbCallChange change = {
+      .entry_before = b->new_entry ? NULL : &b->entry,
+      .entry_after = &g_array_index(c->entries, WbCallRecord, seq),
+      .merged_before = b->new_call ? NULL : &b->merged,
+      .merged_after = &merged,
+  };
+  live->listener.call_changed(&change, live->listener_data);
+}
+
+static LiveCall *
+call_get(WbLive *live, const char *call_id, gboolean create)
+{
+  LiveCall *c = g_hash_table_lookup(live->calls, call_id);
+  if (c == NULL && create) {
+    c = g_new0(LiveCall, 1);
+    g_strlcpy(c->call_id, call_id, sizeof(c->call_id));
+    c->entries = g_array_new(FALSE, TRUE, sizeof(WbCallRecord));
+    g_hash_table_insert(live->calls, c->call_id, c);
+  }
+  return c;
+}
+
+/* The latest entry of the call in that queue, or -1. */
+static gint32
+entry_in_queue(const LiveCall *c, const char *queue)
+{
+  if (c == NULL)
+    return -1;
+  for (guint i = c->entries->len; i-- > 0;)
+    if (strcmp(g_array_index(c->entries, WbCallRecord, i).queue, queue) == 0)
+      return (gint32)i;
+  return -1;
+}
+
+static WbCallRecord *
+entry(LiveCall *c, gint32 seq)
+{
+  return &g_array_index(c->entries, WbCallRecord, seq);
 }
 
 /* ---- agents ---- */
 
-static Agent *
+static LiveAgent *
 agent_get(WbLive *live, const char *key)
 {
   if (key == NULL || *key == '\0')
     return NULL;
-  Agent *a = g_hash_table_lookup(live->agents, key);
+  LiveAgent *a = g_hash_table_lookup(live->agents, key);
   if (a == NULL) {
-    a = g_new0(Agent, 1);
+    a = g_new0(LiveAgent, 1);
     g_strlcpy(a->key, key, sizeof(a->key));
     a->queues = g_hash_table_new(g_str_hash, g_str_equal);
     g_hash_table_insert(live->agents, a->key, a);
@@ -160,36 +158,47 @@ agent_get(WbLive *live, const char *key)
 }
 
 static gboolean
-agent_logged_in(const Agent *a)
+agent_logged_in(const LiveAgent *a)
 {
   return a->all_queues || a->implicit || g_hash_table_size(a->queues) > 0;
 }
 
-static WbCallRecord *
-entry_at(WbLive *live, const char *call_id, gint32 seq)
-{
-  Call *c = g_hash_table_lookup(live->calls, call_id);
-  if (c == NULL || seq < 0 || (guint)seq >= c->entries->len)
-    return NULL;
-  return &g_array_index(c->entries, WbCallRecord, seq);
-}
-
 /* Ends a running after-call work period: its time goes to the call. */
 static void
-agent_close_acw(WbLive *live, Agent *a, gint64 ts_ms)
+agent_close_acw(WbLive *live, LiveAgent *a, gint64 ts_ms)
 {
   if (a->acw_call_id[0] == '\0')
     return;
-  WbCallRecord *e = entry_at(live, a->acw_call_id, a->acw_call_seq);
-  if (e != NULL && ts_ms > a->acw_start_ms) {
-    e->acw_ms += ts_ms - a->acw_start_ms;
-    emit(live, e);
-  }
+  LiveCall *c = call_get(live, a->acw_call_id, FALSE);
+  gint32 seq = a->acw_call_seq;
   a->acw_call_id[0] = '\0';
+  if (c == NULL || seq < 0 || (guint)seq >= c->entries->len || ts_ms <= a->acw_start_ms)
+    return;
+  Before b;
+  before_take(c, seq, &b);
+  entry(c, seq)->acw_ms += ts_ms - a->acw_start_ms;
+  changed(live, c, seq, &b);
 }
 
 static void
-agent_resolve(WbLive *live, Agent *a, gint64 ts_ms)
+emit_span(WbLive *live, const LiveAgent *a, gint64 end_ms)
+{
+  if (live->listener.agent_span == NULL || a->since_ms <= 0 || end_ms <= a->since_ms)
+    return;
+  WbAgentSpan span = {
+      .agent = a->key,
+      .state = a->state,
+      .reason = a->state_reason,
+      .start_ms = a->since_ms,
+      .end_ms = end_ms,
+  };
+  live->listener.agent_span(&span, live->listener_data);
+}
+
+/* Works out the agent's state from what is known; a change of state, or of
+ * pause reason, ends the previous state's span. */
+static void
+agent_resolve(WbLive *live, LiveAgent *a, gint64 ts_ms)
 {
   WbAgentState s;
 
@@ -201,6 +210,7 @@ agent_resolve(WbLive *live, Agent *a, gint64 ts_ms)
     s = wb_config_is_wrapup(live->cfg, a->reason) ? WB_AGENT_ACW : WB_AGENT_PAUSED;
   else
     s = WB_AGENT_AVAILABLE;
+  const char *reason = s == WB_AGENT_PAUSED || s == WB_AGENT_ACW ? a->reason : "";
 
   if (s == WB_AGENT_ACW && a->acw_call_id[0] == '\0' && a->last_call_id[0] != '\0' &&
       !a->last_call_acw_done) {
@@ -212,8 +222,10 @@ agent_resolve(WbLive *live, Agent *a, gint64 ts_ms)
   } else if (s != WB_AGENT_ACW) {
     agent_close_acw(live, a, ts_ms);
   }
-  if (s != a->state) {
+  if (s != a->state || strcmp(reason, a->state_reason) != 0 || a->since_ms <= 0) {
+    emit_span(live, a, ts_ms);
     a->state = s;
+    g_strlcpy(a->state_reason, reason, sizeof(a->state_reason));
     a->since_ms = ts_ms;
   }
 }
@@ -221,7 +233,7 @@ agent_resolve(WbLive *live, Agent *a, gint64 ts_ms)
 static void
 apply_agent(WbLive *live, const WbEvent *ev)
 {
-  Agent *a = agent_get(live, ev->agent);
+  LiveAgent *a = agent_get(live, ev->agent);
   if (a == NULL)
     return;
   const char *queue = ev->queue[0] != '\0' ? g_intern_string(ev->queue) : NULL;
@@ -251,8 +263,6 @@ apply_agent(WbLive *live, const WbEvent *ev)
       agent_close_acw(live, a, ev->ts_ms);
     a->paused = TRUE;
     g_strlcpy(a->reason, ev->reason, sizeof(a->reason));
-    if (a->state == WB_AGENT_PAUSED || a->state == WB_AGENT_ACW)
-      a->state = WB_AGENT_OFFLINE; /* a new reason restarts the clock */
     break;
   case WB_EVENT_AGENT_UNPAUSE:
     if (!a->paused && agent_logged_in(a))
@@ -266,75 +276,10 @@ apply_agent(WbLive *live, const WbEvent *ev)
   live->version++;
 }
 
-/* ---- calls ---- */
-
-static Call *
-call_get(WbLive *live, const char *call_id, gboolean create)
-{
-  Call *c = g_hash_table_lookup(live->calls, call_id);
-  if (c == NULL && create) {
-    c = g_new0(Call, 1);
-    g_strlcpy(c->call_id, call_id, sizeof(c->call_id));
-    c->entries = g_array_new(FALSE, TRUE, sizeof(WbCallRecord));
-    g_hash_table_insert(live->calls, c->call_id, c);
-  }
-  return c;
-}
-
-/* The latest entry of the call in that queue. */
-static WbCallRecord *
-entry_in_queue(Call *c, const char *queue)
-{
-  if (c == NULL)
-    return NULL;
-  for (guint i = c->entries->len; i-- > 0;) {
-    WbCallRecord *e = &g_array_index(c->entries, WbCallRecord, i);
-    if (strcmp(e->queue, queue) == 0)
-      return e;
-  }
-  return NULL;
-}
-
-static void
-apply_enqueue(WbLive *live, const WbEvent *ev)
-{
-  Call *c = call_get(live, ev->call_id, TRUE);
-  WbCallRecord *last = entry_in_queue(c, ev->queue);
-
-  /* A repeated ENTERQUEUE line: the call already waits there, or the line
-   * is older than the end of its last visit (a re-entry comes after it). */
-  if (last != NULL && (last->outcome == WB_OUTCOME_WAITING ||
-                       last->outcome == WB_OUTCOME_CONNECTED || ev->ts_ms <= last->end_ms)) {
-    live->stats.duplicates++;
-    return;
-  }
-  WbCallRecord e = {0};
-  g_strlcpy(e.call_id, ev->call_id, sizeof(e.call_id));
-  g_strlcpy(e.queue, ev->queue, sizeof(e.queue));
-  e.seq = (gint32)c->entries->len;
-  e.enqueue_ms = ev->ts_ms;
-  e.position = ev->position;
-  e.outcome = WB_OUTCOME_WAITING;
-  if (ev->caller_hash[0] != '\0') {
-    g_strlcpy(e.caller_hash, ev->caller_hash, sizeof(e.caller_hash));
-    g_strlcpy(e.caller_mask, ev->caller_mask, sizeof(e.caller_mask));
-  } else if (c->entries->len > 0) {
-    WbCallRecord *first = &g_array_index(c->entries, WbCallRecord, 0);
-    g_strlcpy(e.caller_hash, first->caller_hash, sizeof(e.caller_hash));
-    g_strlcpy(e.caller_mask, first->caller_mask, sizeof(e.caller_mask));
-  }
-  if (c->entries->len == 0) {
-    c->first_enqueue_ms = ev->ts_ms;
-    c->source = g_intern_string(ev->source);
-  }
-  g_array_append_val(c->entries, e);
-  emit(live, &g_array_index(c->entries, WbCallRecord, e.seq));
-}
-
 static void
 agent_start_call(WbLive *live, const char *key, const WbCallRecord *e, gint64 ts_ms)
 {
-  Agent *a = agent_get(live, key);
+  LiveAgent *a = agent_get(live, key);
   if (a == NULL)
     return;
   if (!agent_logged_in(a))
@@ -354,7 +299,7 @@ agent_start_call(WbLive *live, const char *key, const WbCallRecord *e, gint64 ts
 static void
 agent_end_call(WbLive *live, const char *key, const WbCallRecord *e, gint64 ts_ms)
 {
-  Agent *a = agent_get(live, key);
+  LiveAgent *a = agent_get(live, key);
   if (a == NULL)
     return;
   a->call_id[0] = '\0';
@@ -366,42 +311,137 @@ agent_end_call(WbLive *live, const char *key, const WbCallRecord *e, gint64 ts_m
   agent_resolve(live, a, ts_ms);
 }
 
+void
+wb_live_foreach_open_span(WbLive *live, gint64 now_ms, WbLiveSpanFunc func, gpointer user_data)
+{
+  GHashTableIter it;
+  gpointer value;
+
+  g_hash_table_iter_init(&it, live->agents);
+  while (g_hash_table_iter_next(&it, NULL, &value)) {
+    const LiveAgent *a = value;
+    if (a->since_ms <= 0 || now_ms <= a->since_ms)
+      continue;
+    WbAgentSpan span = {a->key, a->state, a->state_reason, a->since_ms, now_ms};
+    func(&span, user_data);
+  }
+}
+
+/* ---- callers ---- */
+
+/* Time since this caller's latest earlier call, and remember this one. */
+static gint64
+caller_gap(WbLive *live, const char *hash, gint64 enqueue_ms)
+{
+  if (hash[0] == '\0')
+    return -1;
+  GArray *times = g_hash_table_lookup(live->callers, hash);
+  if (times == NULL) {
+    times = g_array_new(FALSE, FALSE, sizeof(gint64));
+    g_hash_table_insert(live->callers, g_strdup(hash), times);
+  }
+  /* Kept sorted: lines out of time order still find the call before. */
+  gint64 gap = -1;
+  guint at = times->len;
+  while (at > 0 && g_array_index(times, gint64, at - 1) > enqueue_ms)
+    at--;
+  if (at > 0)
+    gap = enqueue_ms - g_array_index(times, gint64, at - 1);
+  g_array_insert_val(times, at, enqueue_ms);
+  if (times->len > CALLER_HISTORY)
+    g_array_remove_index(times, 0);
+  return gap;
+}
+
+/* ---- calls ---- */
+
+static void
+apply_enqueue(WbLive *live, const WbEvent *ev)
+{
+  LiveCall *c = call_get(live, ev->call_id, TRUE);
+  gint32 last = entry_in_queue(c, ev->queue);
+
+  /* A repeated ENTERQUEUE line: the call already waits there, or the line
+   * is older than the end of its last visit (a re-entry comes after it). */
+  if (last >= 0) {
+    const WbCallRecord *l = entry(c, last);
+    if (l->outcome == WB_OUTCOME_WAITING || l->outcome == WB_OUTCOME_CONNECTED ||
+        ev->ts_ms <= l->end_ms) {
+      live->stats.duplicates++;
+      return;
+    }
+  }
+  WbCallRecord e = {0};
+  g_strlcpy(e.call_id, ev->call_id, sizeof(e.call_id));
+  g_strlcpy(e.queue, ev->queue, sizeof(e.queue));
+  e.seq = (gint32)c->entries->len;
+  e.enqueue_ms = ev->ts_ms;
+  e.position = ev->position;
+  e.outcome = WB_OUTCOME_WAITING;
+  if (c->entries->len == 0) {
+    c->first_enqueue_ms = ev->ts_ms;
+    c->source = g_intern_string(ev->source);
+    g_strlcpy(e.caller_hash, ev->caller_hash, sizeof(e.caller_hash));
+    g_strlcpy(e.caller_mask, ev->caller_mask, sizeof(e.caller_mask));
+    e.prev_call_gap_ms = caller_gap(live, e.caller_hash, e.enqueue_ms);
+  } else {
+    /* The same caller in another queue: one call, one repeat test. */
+    const WbCallRecord *first = entry(c, 0);
+    g_strlcpy(e.caller_hash, first->caller_hash, sizeof(e.caller_hash));
+    g_strlcpy(e.caller_mask, first->caller_mask, sizeof(e.caller_mask));
+    e.prev_call_gap_ms = first->prev_call_gap_ms;
+  }
+  Before b;
+  before_take(c, e.seq, &b);
+  g_array_append_val(c->entries, e);
+  changed(live, c, e.seq, &b);
+}
+
 static void
 apply_answer(WbLive *live, const WbEvent *ev)
 {
-  WbCallRecord *e = entry_in_queue(call_get(live, ev->call_id, FALSE), ev->queue);
+  LiveCall *c = call_get(live, ev->call_id, FALSE);
+  gint32 seq = entry_in_queue(c, ev->queue);
 
-  if (e == NULL || e->outcome != WB_OUTCOME_WAITING) {
-    if (e == NULL)
+  if (seq < 0 || entry(c, seq)->outcome != WB_OUTCOME_WAITING) {
+    if (seq < 0) {
       live->stats.orphans++;
-    else
-      live->stats.duplicates++;
-    if (e == NULL)
       agent_start_call(live, ev->agent, NULL, ev->ts_ms);
+    } else {
+      live->stats.duplicates++;
+    }
     return;
   }
+  Before b;
+  before_take(c, seq, &b);
+  WbCallRecord *e = entry(c, seq);
   e->outcome = WB_OUTCOME_CONNECTED;
   e->answer_ms = ev->ts_ms;
   e->wait_ms = ev->wait_ms >= 0 ? ev->wait_ms : MAX(ev->ts_ms - e->enqueue_ms, 0);
   g_strlcpy(e->agent, ev->agent, sizeof(e->agent));
+  changed(live, c, seq, &b);
   agent_start_call(live, ev->agent, e, ev->ts_ms);
-  emit(live, e);
 }
 
 static void
 apply_end(WbLive *live, const WbEvent *ev)
 {
-  WbCallRecord *e = entry_in_queue(call_get(live, ev->call_id, FALSE), ev->queue);
+  LiveCall *c = call_get(live, ev->call_id, FALSE);
+  gint32 seq = entry_in_queue(c, ev->queue);
+  WbOutcome o = seq >= 0 ? entry(c, seq)->outcome : WB_OUTCOME_COUNT;
 
-  if (e == NULL || (e->outcome != WB_OUTCOME_CONNECTED && e->outcome != WB_OUTCOME_WAITING)) {
-    if (e == NULL)
+  if (o != WB_OUTCOME_CONNECTED && o != WB_OUTCOME_WAITING) {
+    if (seq < 0) {
       live->stats.orphans++;
-    else
-      live->stats.duplicates++;
-    if (e == NULL)
       agent_end_call(live, ev->agent, NULL, ev->ts_ms);
+    } else {
+      live->stats.duplicates++;
+    }
     return;
   }
+  Before b;
+  before_take(c, seq, &b);
+  WbCallRecord *e = entry(c, seq);
   gint64 talk = ev->talk_ms >= 0 ? ev->talk_ms : 0;
   if (e->outcome == WB_OUTCOME_WAITING) {
     /* The CONNECT line is missing: the end line says enough. */
@@ -417,44 +457,55 @@ apply_end(WbLive *live, const WbEvent *ev)
   e->ended_by = ev->ended_by;
   if (e->agent[0] == '\0')
     g_strlcpy(e->agent, ev->agent, sizeof(e->agent));
-  emit(live, e);
+  changed(live, c, seq, &b);
   agent_end_call(live, e->agent, e, ev->ts_ms);
 }
 
 static void
 apply_abandon(WbLive *live, const WbEvent *ev)
 {
-  WbCallRecord *e = entry_in_queue(call_get(live, ev->call_id, FALSE), ev->queue);
+  LiveCall *c = call_get(live, ev->call_id, FALSE);
+  gint32 seq = entry_in_queue(c, ev->queue);
 
-  if (e == NULL || e->outcome != WB_OUTCOME_WAITING) {
+  if (seq < 0 || entry(c, seq)->outcome != WB_OUTCOME_WAITING) {
     /* Asterisk before 15 could write EXITEMPTY or ABANDON twice. */
-    if (e == NULL)
+    if (seq < 0)
       live->stats.orphans++;
     else
       live->stats.duplicates++;
     return;
   }
+  Before b;
+  before_take(c, seq, &b);
+  WbCallRecord *e = entry(c, seq);
   e->outcome = WB_OUTCOME_ABANDONED;
   e->abandon_reason = ev->abandon_reason;
   e->end_ms = ev->ts_ms;
   e->wait_ms = ev->wait_ms >= 0 ? ev->wait_ms : MAX(ev->ts_ms - e->enqueue_ms, 0);
-  emit(live, e);
+  changed(live, c, seq, &b);
 }
 
 static void
 apply_ring_noanswer(WbLive *live, const WbEvent *ev)
 {
-  WbCallRecord *e = entry_in_queue(call_get(live, ev->call_id, FALSE), ev->queue);
-  if (e == NULL) {
+  LiveCall *c = call_get(live, ev->call_id, FALSE);
+  gint32 seq = entry_in_queue(c, ev->queue);
+
+  /* The agent let it ring whatever we know of the call. */
+  if (ev->agent[0] != '\0' && live->listener.ring_noanswer != NULL)
+    live->listener.ring_noanswer(ev->agent, ev->queue, ev->ts_ms, live->listener_data);
+  if (seq < 0) {
     live->stats.orphans++;
     return;
   }
-  if (e->outcome != WB_OUTCOME_WAITING) {
+  if (entry(c, seq)->outcome != WB_OUTCOME_WAITING) {
     live->stats.duplicates++;
     return;
   }
-  e->ring_noanswers++;
-  emit(live, e);
+  Before b;
+  before_take(c, seq, &b);
+  entry(c, seq)->ring_noanswers++;
+  changed(live, c, seq, &b);
 }
 
 /* The phone system restarted: what it had in progress is gone. */
@@ -463,31 +514,36 @@ apply_restart(WbLive *live, const WbEvent *ev)
 {
   GHashTableIter it;
   gpointer value;
+  const char *source = g_intern_string(ev->source);
 
   g_hash_table_iter_init(&it, live->calls);
   while (g_hash_table_iter_next(&it, NULL, &value)) {
-    Call *c = value;
-    if (c->source != g_intern_string(ev->source))
+    LiveCall *c = value;
+    if (c->source != source)
       continue;
     for (guint i = 0; i < c->entries->len; i++) {
-      WbCallRecord *e = &g_array_index(c->entries, WbCallRecord, i);
-      if (e->outcome == WB_OUTCOME_WAITING && ev->ts_ms >= e->enqueue_ms) {
+      WbCallRecord *e = entry(c, (gint32)i);
+      gboolean waiting = e->outcome == WB_OUTCOME_WAITING && ev->ts_ms >= e->enqueue_ms;
+      gboolean talking = e->outcome == WB_OUTCOME_CONNECTED && ev->ts_ms >= e->answer_ms;
+      if (!waiting && !talking)
+        continue;
+      Before b;
+      before_take(c, (gint32)i, &b);
+      e->end_ms = ev->ts_ms;
+      if (waiting) {
         e->outcome = WB_OUTCOME_LOST;
-        e->end_ms = ev->ts_ms;
         e->wait_ms = ev->ts_ms - e->enqueue_ms;
-        emit(live, e);
-      } else if (e->outcome == WB_OUTCOME_CONNECTED && ev->ts_ms >= e->answer_ms) {
+      } else {
         e->outcome = WB_OUTCOME_COMPLETED;
-        e->end_ms = ev->ts_ms;
         e->talk_ms = ev->ts_ms - e->answer_ms;
         e->ended_by = WB_ENDED_BY_SYSTEM;
-        emit(live, e);
       }
+      changed(live, c, (gint32)i, &b);
     }
   }
   g_hash_table_iter_init(&it, live->agents);
   while (g_hash_table_iter_next(&it, NULL, &value)) {
-    Agent *a = value;
+    LiveAgent *a = value;
     if (a->call_id[0] != '\0') {
       a->call_id[0] = '\0';
       agent_resolve(live, a, ev->ts_ms);
@@ -499,9 +555,10 @@ void
 wb_live_apply(WbLive *live, const WbEvent *ev)
 {
   live->stats.applied++;
+  live->latest_ts_ms = MAX(live->latest_ts_ms, ev->ts_ms);
   if (++live->since_prune >= WB_LIVE_PRUNE_EVERY) {
     live->since_prune = 0;
-    wb_live_prune(live, wb_clock_now_ms(live->clock));
+    wb_live_prune(live);
   }
   switch (ev->type) {
   case WB_EVENT_CALL_ENQUEUE: apply_enqueue(live, ev); break;
@@ -521,7 +578,7 @@ wb_live_apply(WbLive *live, const WbEvent *ev)
 }
 
 static gboolean
-call_open(const Call *c)
+call_open(const LiveCall *c)
 {
   for (guint i = 0; i < c->entries->len; i++) {
     WbOutcome o = g_array_index(c->entries, WbCallRecord, i).outcome;
@@ -531,225 +588,43 @@ call_open(const Call *c)
   return FALSE;
 }
 
-void
-wb_live_prune(WbLive *live, gint64 now_ms)
+/* The last time anything happened to the call. */
+static gint64
+call_last_ms(const LiveCall *c)
 {
-  gint64 yesterday = wb_day_start_ms(live->tz, wb_day_start_ms(live->tz, now_ms) - 1);
+  gint64 last = c->first_enqueue_ms;
+  for (guint i = 0; i < c->entries->len; i++) {
+    const WbCallRecord *e = &g_array_index(c->entries, WbCallRecord, i);
+    last = MAX(last, MAX(e->enqueue_ms, e->end_ms));
+  }
+  return last;
+}
+
+void
+wb_live_prune(WbLive *live)
+{
+  /* By the time of the data, not the clock: what is dropped depends only on
+   * the events, so a backfill and a live run drop the same calls. Two days
+   * keep today and yesterday for the views. */
+  gint64 closed_horizon = live->latest_ts_ms - WB_LIVE_KEEP_MS;
+  gint64 open_horizon = live->latest_ts_ms - 7 * 86400 * 1000LL;
   GHashTableIter it;
   gpointer value;
 
   g_hash_table_iter_init(&it, live->calls);
   while (g_hash_table_iter_next(&it, NULL, &value)) {
-    Call *c = value;
+    LiveCall *c = value;
+    gint64 last = call_last_ms(c);
     /* Open calls are kept a week: their end may still come. */
-    if (c->first_enqueue_ms < yesterday &&
-        (!call_open(c) || c->first_enqueue_ms < now_ms - 7 * 86400 * 1000LL))
+    if (call_open(c) ? last < open_horizon : last < closed_horizon)
       g_hash_table_iter_remove(&it);
   }
-}
-
-/* ---- views ---- */
-
-typedef struct {
-  WbKpiCounts counts;
-  WbKpiSettings settings;
-  gint waiting;
-  gint64 longest_wait_ms;
-} ScopeAcc;
-
-typedef struct {
-  gint calls;
-  WbKpiCounts counts;
-} AgentAcc;
-
-static ScopeAcc *
-queue_acc(GHashTable *accs, const WbConfig *cfg, const char *queue)
-{
-  ScopeAcc *acc = g_hash_table_lookup(accs, queue);
-  if (acc == NULL) {
-    acc = g_new0(ScopeAcc, 1);
-    acc->settings = wb_config_kpi_for_queue(cfg, queue);
-    g_hash_table_insert(accs, g_strdup(queue), acc);
-  }
-  return acc;
-}
-
-static void
-finish_scope(const ScopeAcc *acc, const char *queue, const char *name, WbQueueView *out)
-{
-  memset(out, 0, sizeof(*out));
-  g_strlcpy(out->queue, queue, sizeof(out->queue));
-  out->name = name;
-  wb_kpi_finish(&acc->counts, &acc->settings, &out->kpi);
-  out->waiting = acc->waiting;
-  out->longest_wait_s = acc->longest_wait_ms / 1000.0;
-}
-
-static int
-compare_queue_views(gconstpointer a, gconstpointer b)
-{
-  return strcmp(((const WbQueueView *)a)->queue, ((const WbQueueView *)b)->queue);
-}
-
-static int
-compare_agent_views(gconstpointer a, gconstpointer b)
-{
-  return strcmp(((const WbAgentView *)a)->agent, ((const WbAgentView *)b)->agent);
-}
-
-static void
-agent_view_clear(gpointer p)
-{
-  WbAgentView *v = p;
-  if (v->queues != NULL)
-    g_ptr_array_unref(v->queues);
-}
-
-/* One pass over the kept calls fills the total, every queue and every
- * agent's counts for today. */
-static void
-scan_calls(WbLive *live, WbLiveView *view, ScopeAcc *total, GHashTable *queues, GHashTable *agents)
-{
-  GHashTableIter it;
-  gpointer value;
-
-  g_hash_table_iter_init(&it, live->calls);
+  /* A caller silent for longer than the repeat window is forgotten. */
+  gint64 horizon = live->latest_ts_ms - WB_REPEAT_LONG_MS - 3600 * 1000LL;
+  g_hash_table_iter_init(&it, live->callers);
   while (g_hash_table_iter_next(&it, NULL, &value)) {
-    Call *c = value;
-    gboolean waits = FALSE;
-    gint64 waited = 0;
-    for (guint i = 0; i < c->entries->len; i++) {
-      const WbCallRecord *e = &g_array_index(c->entries, WbCallRecord, i);
-      if (e->outcome == WB_OUTCOME_WAITING && e->enqueue_ms > view->now_ms - STALE_WAIT_MS) {
-        ScopeAcc *q = queue_acc(queues, live->cfg, e->queue);
-        gint64 w = MAX(view->now_ms - e->enqueue_ms, 0);
-        q->waiting++;
-        q->longest_wait_ms = MAX(q->longest_wait_ms, w);
-        waits = TRUE;
-        waited = MAX(waited, w);
-      }
-      if (e->enqueue_ms < view->from_ms || e->enqueue_ms >= view->to_ms)
-        continue;
-      wb_kpi_add(&queue_acc(queues, live->cfg, e->queue)->counts, e,
-                 &queue_acc(queues, live->cfg, e->queue)->settings);
-      if (e->agent[0] != '\0' && wb_call_is_answered(e)) {
-        AgentAcc *a = g_hash_table_lookup(agents, e->agent);
-        if (a == NULL) {
-          a = g_new0(AgentAcc, 1);
-          g_hash_table_insert(agents, g_strdup(e->agent), a);
-        }
-        a->calls++;
-        wb_kpi_add(&a->counts, e, &live->cfg->kpi);
-      }
-    }
-    if (waits) {
-      total->waiting++;
-      total->longest_wait_ms = MAX(total->longest_wait_ms, waited);
-    }
-    if (c->entries->len > 0 && c->first_enqueue_ms >= view->from_ms &&
-        c->first_enqueue_ms < view->to_ms) {
-      WbCallRecord merged;
-      wb_call_merge((const WbCallRecord *)c->entries->data, c->entries->len, &merged);
-      wb_kpi_add(&total->counts, &merged, &total->settings);
-    }
+    GArray *times = value;
+    if (g_array_index(times, gint64, times->len - 1) < horizon)
+      g_hash_table_iter_remove(&it);
   }
-}
-
-static void
-fill_agents(WbLive *live, WbLiveView *view, GHashTable *agent_accs)
-{
-  GHashTableIter it;
-  gpointer value;
-  g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
-
-  g_hash_table_iter_init(&it, live->agents);
-  while (g_hash_table_iter_next(&it, NULL, &value)) {
-    Agent *a = value;
-    WbAgentView v = {0};
-    g_strlcpy(v.agent, a->key, sizeof(v.agent));
-    v.name = wb_config_agent_name(live->cfg, a->key);
-    v.state = a->state;
-    g_strlcpy(v.reason, a->paused ? a->reason : "", sizeof(v.reason));
-    v.since_ms = a->since_ms;
-    v.queues = g_ptr_array_new();
-    GHashTableIter qi;
-    gpointer q;
-    g_hash_table_iter_init(&qi, a->queues);
-    while (g_hash_table_iter_next(&qi, &q, NULL))
-      g_ptr_array_add(v.queues, q);
-    g_ptr_array_sort(v.queues, (GCompareFunc)g_strcmp0);
-    g_array_append_val(view->agents, v);
-    g_hash_table_add(seen, a->key);
-  }
-  /* Configured agents that never appeared are offline, not missing. */
-  for (guint i = 0; i < live->cfg->agents->len; i++) {
-    WbAgentConfig *ac = g_ptr_array_index(live->cfg->agents, i);
-    if (g_hash_table_contains(seen, ac->key))
-      continue;
-    WbAgentView v = {0};
-    g_strlcpy(v.agent, ac->key, sizeof(v.agent));
-    v.name = ac->name != NULL ? ac->name : ac->key;
-    v.state = WB_AGENT_OFFLINE;
-    v.queues = g_ptr_array_new();
-    g_array_append_val(view->agents, v);
-  }
-  for (guint i = 0; i < view->agents->len; i++) {
-    WbAgentView *v = &g_array_index(view->agents, WbAgentView, i);
-    AgentAcc *acc = g_hash_table_lookup(agent_accs, v->agent);
-    WbKpi k;
-    v->calls = acc != NULL ? acc->calls : 0;
-    wb_kpi_finish(acc != NULL ? &acc->counts : &(WbKpiCounts){0}, &live->cfg->kpi, &k);
-    v->aht_s = k.aht_s;
-    view->agents_by_state[v->state]++;
-  }
-  g_array_sort(view->agents, compare_agent_views);
-}
-
-WbLiveView *
-wb_live_view(WbLive *live, gint64 now_ms)
-{
-  WbLiveView *view = g_new0(WbLiveView, 1);
-  g_autoptr(GHashTable) queues = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr(GHashTable) agents = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-  ScopeAcc total = {.settings = live->cfg->kpi};
-
-  view->now_ms = now_ms;
-  view->from_ms = wb_day_start_ms(live->tz, now_ms);
-  view->to_ms = wb_day_end_ms(live->tz, now_ms);
-  view->queues = g_array_new(FALSE, TRUE, sizeof(WbQueueView));
-  view->agents = g_array_new(FALSE, TRUE, sizeof(WbAgentView));
-  g_array_set_clear_func(view->agents, agent_view_clear);
-
-  /* Configured queues show even before their first call. */
-  for (guint i = 0; i < live->cfg->queues->len; i++)
-    queue_acc(queues, live->cfg, ((WbQueueConfig *)g_ptr_array_index(live->cfg->queues, i))->key);
-  scan_calls(live, view, &total, queues, agents);
-
-  finish_scope(&total, "", "全部队列", &view->total);
-  GHashTableIter it;
-  gpointer key, value;
-  g_hash_table_iter_init(&it, queues);
-  while (g_hash_table_iter_next(&it, &key, &value)) {
-    WbQueueView qv;
-    finish_scope(value, key, wb_config_queue_name(live->cfg, key), &qv);
-    g_array_append_val(view->queues, qv);
-  }
-  g_array_sort(view->queues, compare_queue_views);
-  /* Names point into the config or interned strings, never into `queues`. */
-  for (guint i = 0; i < view->queues->len; i++) {
-    WbQueueView *qv = &g_array_index(view->queues, WbQueueView, i);
-    qv->name = g_intern_string(wb_config_queue_name(live->cfg, qv->queue));
-  }
-  fill_agents(live, view, agents);
-  return view;
-}
-
-void
-wb_live_view_free(WbLiveView *view)
-{
-  if (view == NULL)
-    return;
-  g_array_unref(view->queues);
-  g_array_unref(view->agents);
-  g_free(view);
 }

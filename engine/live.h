@@ -1,9 +1,12 @@
 /* live.h: the live model: calls, queues and agents now.
  *
  * Fed with events in the order they were stored, it keeps every call's
- * queue entries (the `calls` rows, which it hands to a sink as they change)
- * and every agent's state. Views of today are computed from the kept calls
- * with the KPI module, so the wallboard and the REST API agree.
+ * queue entries (the `calls` rows) and every agent's state, and tells a
+ * listener what changed: a `calls` row (before and after, so aggregates can
+ * take the old version out and put the new one in), an agent state that
+ * ended (an `agent_states` row), a ring that went unanswered. Views of today
+ * are computed from the kept calls with the KPI module, so the wallboard
+ * and the REST API agree.
  *
  * It tolerates what real queue_log files hold: events of calls it never saw
  * enter (counted as orphans), repeated lines (duplicates), timestamps that go
@@ -20,24 +23,32 @@
 
 G_BEGIN_DECLS
 
-typedef enum {
-  WB_AGENT_OFFLINE = 0,
-  WB_AGENT_AVAILABLE,
-  WB_AGENT_RINGING,
-  WB_AGENT_ON_CALL,
-  WB_AGENT_ACW,
-  WB_AGENT_PAUSED,
-  WB_AGENT_STATE_COUNT
-} WbAgentState;
-
-const char *wb_agent_state_name(WbAgentState state);
-const char *wb_agent_state_label_zh(WbAgentState state);
-const char *wb_agent_state_label_en(WbAgentState state);
-
 typedef struct WbLive WbLive;
 
-/* Receives each `calls` row whenever it changes. */
-typedef void (*WbLiveCallFunc)(const WbCallRecord *call, gpointer user_data);
+/* A `calls` row changed. The merged records are the call's total-scope
+ * record (wb_call_merge) before and after; *_before are NULL for a new
+ * entry or a new call. */
+typedef struct {
+  const WbCallRecord *entry_before;
+  const WbCallRecord *entry_after;
+  const WbCallRecord *merged_before;
+  const WbCallRecord *merged_after;
+} WbCallChange;
+
+/* A period an agent spent in one state: a row of `agent_states`. */
+typedef struct {
+  const char *agent;
+  WbAgentState state;
+  const char *reason; /* the pause reason for paused and acw, else "" */
+  gint64 start_ms;
+  gint64 end_ms;
+} WbAgentSpan;
+
+typedef struct {
+  void (*call_changed)(const WbCallChange *change, gpointer user_data);
+  void (*agent_span)(const WbAgentSpan *span, gpointer user_data);
+  void (*ring_noanswer)(const char *agent, const char *queue, gint64 ts_ms, gpointer user_data);
+} WbLiveListener;
 
 typedef struct {
   guint64 applied;
@@ -45,22 +56,30 @@ typedef struct {
   guint64 duplicates; /* events that repeat what the model already knows */
 } WbLiveStats;
 
-/* cfg, tz and clock are borrowed and must outlive the model; clock NULL is
- * the system's real time. The model prunes itself every
+/* cfg and tz are borrowed and must outlive the model. The model prunes itself every
  * WB_LIVE_PRUNE_EVERY events, so a backfill of millions of calls keeps
- * memory flat. */
+ * memory flat. It keeps ended calls for WB_LIVE_KEEP_MS of data time. */
 #define WB_LIVE_PRUNE_EVERY 100000
-WbLive *wb_live_new(const WbConfig *cfg, GTimeZone *tz, const WbClock *clock);
+#define WB_LIVE_KEEP_MS (50 * 3600 * 1000LL)
+WbLive *wb_live_new(const WbConfig *cfg, GTimeZone *tz);
 void wb_live_free(WbLive *live);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(WbLive, wb_live_free)
 
-void wb_live_set_call_func(WbLive *live, WbLiveCallFunc func, gpointer user_data);
+/* listener is copied; NULL removes it. */
+void wb_live_set_listener(WbLive *live, const WbLiveListener *listener, gpointer user_data);
 void wb_live_apply(WbLive *live, const WbEvent *ev);
-/* Drops ended calls that entered before yesterday's midnight. */
-void wb_live_prune(WbLive *live, gint64 now_ms);
+/* Drops calls ended WB_LIVE_KEEP_MS before the newest event (open ones
+ * after a week) and callers not heard from for a day. */
+void wb_live_prune(WbLive *live);
 /* Grows with every change, so publishers can skip unchanged views. */
 guint64 wb_live_version(WbLive *live);
 void wb_live_stats(WbLive *live, WbLiveStats *out);
+
+/* The state each agent is in now, as a span ending at now_ms (agents whose
+ * state began before anything was seen are left out). */
+typedef void (*WbLiveSpanFunc)(const WbAgentSpan *span, gpointer user_data);
+void wb_live_foreach_open_span(WbLive *live, gint64 now_ms, WbLiveSpanFunc func,
+                               gpointer user_data);
 
 typedef struct {
   char queue[WB_EVENT_ID_MAX]; /* "" for the total */

@@ -22,7 +22,6 @@
 #include "engine/server.h"
 #include "wb-build-config.h"
 
-#define CALLER_KEY_BYTES 32
 #define PRUNE_INTERVAL_S 60
 
 typedef struct {
@@ -123,38 +122,6 @@ apply_options(WbConfig *cfg, const Options *o, GError **error)
   return TRUE;
 }
 
-static char *
-resolve_state_dir(const WbConfig *cfg)
-{
-  if (cfg->state_dir != NULL && *cfg->state_dir != '\0')
-    return g_strdup(cfg->state_dir);
-  const char *systemd = g_getenv("STATE_DIRECTORY");
-  if (systemd != NULL && *systemd != '\0') {
-    /* StateDirectory= may list several, ':'-separated: the first is ours. */
-    g_auto(GStrv) dirs = g_strsplit(systemd, ":", 2);
-    return g_strdup(dirs[0]);
-  }
-  return g_build_filename(g_get_current_dir(), "wallboard-state", NULL);
-}
-
-static GBytes *
-caller_key(WbStore *store, GError **error)
-{
-  GBytes *key = wb_store_get_setting(store, "caller_key");
-  if (key != NULL && g_bytes_get_size(key) == CALLER_KEY_BYTES)
-    return key;
-  g_clear_pointer(&key, g_bytes_unref);
-  guint8 raw[CALLER_KEY_BYTES];
-  randombytes_buf(raw, sizeof(raw));
-  key = g_bytes_new(raw, sizeof(raw));
-  sodium_memzero(raw, sizeof(raw));
-  if (!wb_store_set_setting(store, "caller_key", key, error)) {
-    g_bytes_unref(key);
-    return NULL;
-  }
-  return key;
-}
-
 static gint64
 sim_clock(gpointer user_data)
 {
@@ -209,7 +176,6 @@ start_collectors(Daemon *d, GError **error)
     g_ptr_array_add(paths, g_strdup(*p));
   if (e->demo && !start_demo(d, paths, error))
     return FALSE;
-  e->collectors = g_ptr_array_new_with_free_func((GDestroyNotify)wb_collector_free);
   if (paths->len == 0) {
     g_message("collectors: no queue_log configured (--queue-log, [queue_log] paths)");
     return TRUE;
@@ -230,64 +196,10 @@ start_collectors(Daemon *d, GError **error)
 }
 
 static gboolean
-open_engine(Daemon *d, GError **error)
-{
-  WbEngine *e = &d->engine;
-
-  if (g_mkdir_with_parents(e->state_dir, 0700) != 0) {
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "cannot create %s: %s",
-                e->state_dir, g_strerror(errno));
-    return FALSE;
-  }
-  e->tz = g_time_zone_new_identifier(e->cfg->timezone);
-  if (e->tz == NULL) {
-    g_set_error(error, WB_CONFIG_ERROR, WB_CONFIG_ERROR_INVALID,
-                "[kpi] timezone: unknown time zone '%s'", e->cfg->timezone);
-    return FALSE;
-  }
-  g_autofree char *db = g_build_filename(e->state_dir, "wallboard.db", NULL);
-  e->store = wb_store_open(db, error);
-  if (e->store == NULL)
-    return FALSE;
-  wb_store_set_batch(e->store, (guint)e->cfg->batch_events);
-  g_autoptr(GBytes) key = caller_key(e->store, error);
-  if (key == NULL)
-    return FALSE;
-  g_autofree char *token = wb_auth_ensure_display_token(e->store, e->state_dir, error);
-  if (token == NULL)
-    return FALSE;
-  e->live = wb_live_new(e->cfg, e->tz, &e->clock);
-  e->bus = wb_bus_new(e->store, e->live, key);
-  return TRUE;
-}
-
-/* Enough of the stored stream to rebuild what the live model shows: today
- * and yesterday, and the calls still open and agents' states, which the
- * last million events hold (a few seconds' replay at most). Older calls are
- * read from the store when asked for. */
-#define REPLAY_MIN_EVENTS 1000000
-
-static gboolean
-rebuild_live(Daemon *d, GError **error)
-{
-  WbEngine *e = &d->engine;
-  gint64 now = wb_clock_now_ms(&e->clock);
-  gint64 since = wb_day_start_ms(e->tz, wb_day_start_ms(e->tz, now) - 1);
-  guint64 n = 0;
-  gint64 t0 = g_get_monotonic_time();
-
-  if (!wb_bus_replay(e->bus, since, REPLAY_MIN_EVENTS, &n, error))
-    return FALSE;
-  g_message("live: rebuilt from %" G_GUINT64_FORMAT " stored events in %.1f ms", n,
-            (g_get_monotonic_time() - t0) / 1000.0);
-  return TRUE;
-}
-
-static gboolean
 on_prune(gpointer data)
 {
   Daemon *d = data;
-  wb_live_prune(d->engine.live, wb_clock_now_ms(&d->engine.clock));
+  wb_live_prune(d->engine.live);
   return G_SOURCE_CONTINUE;
 }
 
@@ -348,17 +260,10 @@ daemon_clear(Daemon *d)
   WbEngine *e = &d->engine;
 
   g_clear_pointer(&d->server, wb_server_free);
-  /* Collectors go after the store's last commit, which reads their
-   * positions (see WbSink.checkpoint). */
-  g_clear_pointer(&e->bus, wb_bus_free);
-  g_clear_pointer(&e->store, wb_store_free);
-  g_clear_pointer(&e->collectors, g_ptr_array_unref);
+  wb_engine_clear(e);
   g_clear_pointer(&d->sim, wb_sim_free);
   g_clear_pointer(&d->agents, wb_agent_map_free);
-  g_clear_pointer(&e->live, wb_live_free);
-  g_clear_pointer(&e->tz, g_time_zone_unref);
   g_clear_pointer(&e->cfg, wb_config_free);
-  g_clear_pointer(&e->state_dir, g_free);
   g_clear_pointer(&d->loop, g_main_loop_unref);
 }
 
@@ -372,9 +277,9 @@ run(Daemon *d)
   e->started_us = g_get_monotonic_time();
   e->demo = e->cfg->demo;
   e->clock.rate = 1.0;
-  e->state_dir = resolve_state_dir(e->cfg);
   /* Collectors only read once the loop runs, after the rebuild. */
-  if (!open_engine(d, &error) || !start_collectors(d, &error) || !rebuild_live(d, &error)) {
+  if (!wb_engine_open(e, TRUE, &error) || !start_collectors(d, &error) ||
+      !wb_engine_rebuild(e, &error)) {
     g_printerr("wallboardd: %s\n", error->message);
     return 1;
   }
@@ -409,7 +314,7 @@ int
 main(int argc, char **argv)
 {
   Options o = {0};
-  Daemon d = {0};
+  Daemon d = {.engine.lock_fd = -1};
   g_autoptr(GError) error = NULL;
 
   setlocale(LC_ALL, "");

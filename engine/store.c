@@ -47,7 +47,35 @@ static const char *const migrations[] = {
     "CREATE TABLE tokens ("
     "  token_hash TEXT PRIMARY KEY, role TEXT NOT NULL, label TEXT,"
     "  created_ms INTEGER NOT NULL);",
+    /* 2: repeat calls, agent state periods, interval aggregates. */
+    "ALTER TABLE calls ADD COLUMN prev_call_gap_ms INTEGER;"
+    "CREATE TABLE agent_states ("
+    "  agent TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,"
+    "  state TEXT NOT NULL, reason TEXT,"
+    "  PRIMARY KEY (agent, start_ms)) WITHOUT ROWID;"
+    "CREATE INDEX agent_states_start ON agent_states(start_ms);"
+    "CREATE TABLE intervals ("
+    "  size_min INTEGER NOT NULL, scope TEXT NOT NULL, start_ms INTEGER NOT NULL,"
+    "  sl_threshold_s INTEGER NOT NULL,"
+    "  offered INTEGER NOT NULL, answered INTEGER NOT NULL, abandoned INTEGER NOT NULL,"
+    "  short_abandons INTEGER NOT NULL, lost INTEGER NOT NULL, handled INTEGER NOT NULL,"
+    "  answered_wait_ms INTEGER NOT NULL, abandoned_wait_ms INTEGER NOT NULL,"
+    "  handle_ms INTEGER NOT NULL, sl_resolved INTEGER NOT NULL, sl_answered INTEGER NOT NULL,"
+    "  sl_answered_within INTEGER NOT NULL, sl_abandoned_within INTEGER NOT NULL,"
+    "  transferred INTEGER NOT NULL, with_caller INTEGER NOT NULL,"
+    "  repeat_2h INTEGER NOT NULL, repeat_24h INTEGER NOT NULL, ring_noanswers INTEGER NOT NULL,"
+    "  offline_ms INTEGER NOT NULL, available_ms INTEGER NOT NULL, ringing_ms INTEGER NOT NULL,"
+    "  on_call_ms INTEGER NOT NULL, acw_ms INTEGER NOT NULL, paused_ms INTEGER NOT NULL,"
+    "  agent_ring_noanswers INTEGER NOT NULL,"
+    "  PRIMARY KEY (size_min, scope, start_ms)) WITHOUT ROWID;",
 };
+
+/* The columns of `intervals` after the key, in the order of WbKpiCounts
+ * and WbAgentTime, which are plain runs of gint64. */
+#define INTERVAL_COUNTS 18
+#define INTERVAL_TIMES (WB_AGENT_STATE_COUNT + 1)
+G_STATIC_ASSERT(sizeof(WbKpiCounts) == INTERVAL_COUNTS * sizeof(gint64));
+G_STATIC_ASSERT(sizeof(WbAgentTime) == INTERVAL_TIMES * sizeof(gint64));
 
 typedef enum {
   STMT_INSERT_EVENT,
@@ -57,6 +85,9 @@ typedef enum {
   STMT_GET_POSITION,
   STMT_GET_SOURCE,
   STMT_ADD_SOURCE,
+  STMT_PUT_SPAN,
+  STMT_PUT_INTERVAL,
+  STMT_GET_INTERVAL,
   STMT_BEGIN,
   STMT_COMMIT,
   STMT_COUNT
@@ -81,6 +112,12 @@ static const char *const stmt_sql[STMT_COUNT] = {
                           " FROM collector_positions WHERE source = ?",
     [STMT_GET_SOURCE] = "SELECT id FROM sources WHERE name = ?",
     [STMT_ADD_SOURCE] = "INSERT INTO sources (name) VALUES (?)",
+    [STMT_PUT_SPAN] = "INSERT OR REPLACE INTO agent_states (agent, start_ms, end_ms, state, reason)"
+                      " VALUES (?,?,?,?,?)",
+    [STMT_PUT_INTERVAL] = "INSERT OR REPLACE INTO intervals VALUES (?,?,?,?,"
+                          " ?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?)",
+    [STMT_GET_INTERVAL] =
+        "SELECT * FROM intervals WHERE size_min = ? AND scope = ? AND start_ms = ?",
     [STMT_BEGIN] = "BEGIN IMMEDIATE",
     [STMT_COMMIT] = "COMMIT",
 };
@@ -461,11 +498,9 @@ wb_store_commit(WbStore *store, GError **error)
 }
 
 gboolean
-wb_store_maybe_commit(WbStore *store, GError **error)
+wb_store_batch_full(WbStore *store)
 {
-  if (store->pending < store->batch_events)
-    return TRUE;
-  return wb_store_commit(store, error);
+  return store->pending >= store->batch_events;
 }
 
 static void
@@ -575,6 +610,7 @@ read_call_row(sqlite3_stmt *st, WbCallRecord *c)
   c->abandon_reason = wb_abandon_reason_from_name(name);
   column_str(st, 16, name, sizeof(name));
   c->ended_by = wb_ended_by_from_name(name);
+  c->prev_call_gap_ms = column_ms(st, 17);
 }
 
 gboolean
@@ -719,8 +755,9 @@ wb_store_stats(WbStore *store, WbStoreStats *out)
 gint64
 wb_store_count(WbStore *store, const char *table)
 {
-  static const char *const allowed[] = {"events", "calls",  "quarantine", "collector_positions",
-                                        "tokens", "sources"};
+  static const char *const allowed[] = {
+      "events",       "calls",     "quarantine", "collector_positions",
+      "agent_states", "intervals", "tokens",     "sources"};
   sqlite3_stmt *st = NULL;
   gint64 n = -1;
 
@@ -734,4 +771,166 @@ wb_store_count(WbStore *store, const char *table)
     sqlite3_finalize(st);
   }
   return n;
+}
+
+gboolean
+wb_store_put_span(WbStore *store, const WbAgentSpan *span, GError **error)
+{
+  if (!ensure_tx(store, error))
+    return FALSE;
+  sqlite3_stmt *st = store->stmt[STMT_PUT_SPAN];
+  sqlite3_bind_text(st, 1, span->agent, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 2, span->start_ms);
+  sqlite3_bind_int64(st, 3, span->end_ms);
+  sqlite3_bind_text(st, 4, wb_agent_state_name(span->state), -1, SQLITE_STATIC);
+  bind_text_or_null(st, 5, span->reason);
+  return step_done(store, st, "put agent state", error);
+}
+
+gboolean
+wb_store_put_interval(WbStore *store, const WbIntervalRow *row, GError **error)
+{
+  if (!ensure_tx(store, error))
+    return FALSE;
+  sqlite3_stmt *st = store->stmt[STMT_PUT_INTERVAL];
+  const gint64 *counts = (const gint64 *)&row->counts;
+  const gint64 *times = (const gint64 *)&row->time;
+  int col = 1;
+  sqlite3_bind_int(st, col++, row->key.size_min);
+  sqlite3_bind_text(st, col++, row->key.scope, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, col++, row->key.start_ms);
+  sqlite3_bind_int(st, col++, row->sl_threshold_s);
+  for (int i = 0; i < INTERVAL_COUNTS; i++)
+    sqlite3_bind_int64(st, col++, counts[i]);
+  for (int i = 0; i < INTERVAL_TIMES; i++)
+    sqlite3_bind_int64(st, col++, times[i]);
+  return step_done(store, st, "put interval", error);
+}
+
+static void
+read_interval_row(sqlite3_stmt *st, WbIntervalRow *row)
+{
+  gint64 *counts = (gint64 *)&row->counts;
+  gint64 *times = (gint64 *)&row->time;
+  int col = 0;
+
+  memset(row, 0, sizeof(*row));
+  row->key.size_min = sqlite3_column_int(st, col++);
+  column_str(st, col++, row->key.scope, sizeof(row->key.scope));
+  row->key.start_ms = sqlite3_column_int64(st, col++);
+  row->sl_threshold_s = sqlite3_column_int(st, col++);
+  for (int i = 0; i < INTERVAL_COUNTS; i++)
+    counts[i] = sqlite3_column_int64(st, col++);
+  for (int i = 0; i < INTERVAL_TIMES; i++)
+    times[i] = sqlite3_column_int64(st, col++);
+}
+
+gboolean
+wb_store_get_interval(WbStore *store, const WbIntervalKey *key, WbIntervalRow *out)
+{
+  sqlite3_stmt *st = store->stmt[STMT_GET_INTERVAL];
+  gboolean found = FALSE;
+
+  sqlite3_bind_int(st, 1, key->size_min);
+  sqlite3_bind_text(st, 2, key->scope, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 3, key->start_ms);
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    read_interval_row(st, out);
+    found = TRUE;
+  }
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  return found;
+}
+
+gboolean
+wb_store_foreach_interval(WbStore *store, gint size_min, const char *scope, gint64 from_ms,
+                          gint64 to_ms, WbStoreIntervalFunc func, gpointer user_data,
+                          GError **error)
+{
+  sqlite3_stmt *st = NULL;
+  const char *sql = "SELECT * FROM intervals WHERE size_min = ? AND scope = ?"
+                    " AND start_ms >= ? AND start_ms < ? ORDER BY start_ms";
+  int rc;
+
+  if (sqlite3_prepare_v2(store->db, sql, -1, &st, NULL) != SQLITE_OK)
+    return sql_fail(store, error, "prepare intervals query");
+  sqlite3_bind_int(st, 1, size_min);
+  sqlite3_bind_text(st, 2, scope, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 3, from_ms);
+  sqlite3_bind_int64(st, 4, to_ms);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    WbIntervalRow row;
+    read_interval_row(st, &row);
+    func(&row, user_data);
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE)
+    return sql_fail(store, error, "intervals query");
+  return TRUE;
+}
+
+/* Longest a state period is looked back for: a weekend offline. */
+#define SPAN_LOOKBACK_MS (8 * 86400 * 1000LL)
+
+gboolean
+wb_store_foreach_agent_span(WbStore *store, const char *agent, gint64 from_ms, gint64 to_ms,
+                            WbStoreSpanFunc func, gpointer user_data, GError **error)
+{
+  sqlite3_stmt *st = NULL;
+  const char *sql = "SELECT agent, state, reason, start_ms, end_ms FROM agent_states"
+                    " WHERE start_ms >= ?1 AND start_ms < ?3 AND end_ms > ?2"
+                    " AND (?4 IS NULL OR agent = ?4) ORDER BY agent, start_ms";
+  int rc;
+
+  if (sqlite3_prepare_v2(store->db, sql, -1, &st, NULL) != SQLITE_OK)
+    return sql_fail(store, error, "prepare agent states query");
+  sqlite3_bind_int64(st, 1, from_ms - SPAN_LOOKBACK_MS);
+  sqlite3_bind_int64(st, 2, from_ms);
+  sqlite3_bind_int64(st, 3, to_ms);
+  if (agent != NULL)
+    sqlite3_bind_text(st, 4, agent, -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    char key[WB_EVENT_ID_MAX], state[32], reason[WB_EVENT_TEXT_MAX];
+    column_str(st, 0, key, sizeof(key));
+    column_str(st, 1, state, sizeof(state));
+    column_str(st, 2, reason, sizeof(reason));
+    WbAgentSpan span = {key, wb_agent_state_from_name(state), reason, sqlite3_column_int64(st, 3),
+                        sqlite3_column_int64(st, 4)};
+    func(&span, user_data);
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE)
+    return sql_fail(store, error, "agent states query");
+  return TRUE;
+}
+
+gboolean
+wb_store_ring_noanswers(WbStore *store, const char *queue, gint64 from_ms, gint64 to_ms,
+                        GHashTable *per_agent, gint64 *total, GError **error)
+{
+  sqlite3_stmt *st = NULL;
+  const char *sql = "SELECT agent, count(*) FROM events WHERE type = 'call.ring_noanswer'"
+                    " AND ts_ms >= ?1 AND ts_ms < ?2 AND (?3 IS NULL OR queue = ?3)"
+                    " GROUP BY agent";
+  int rc;
+
+  *total = 0;
+  if (sqlite3_prepare_v2(store->db, sql, -1, &st, NULL) != SQLITE_OK)
+    return sql_fail(store, error, "prepare ring-no-answer query");
+  sqlite3_bind_int64(st, 1, from_ms);
+  sqlite3_bind_int64(st, 2, to_ms);
+  if (queue != NULL)
+    sqlite3_bind_text(st, 3, queue, -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *agent = (const char *)sqlite3_column_text(st, 0);
+    gint64 n = sqlite3_column_int64(st, 1);
+    *total += n;
+    if (per_agent != NULL && agent != NULL)
+      g_hash_table_insert(per_agent, g_strdup(agent), g_memdup2(&n, sizeof(n)));
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE)
+    return sql_fail(store, error, "ring-no-answer query");
+  return TRUE;
 }

@@ -12,7 +12,9 @@
 
 #include "collectors/collector.h"
 #include "engine/event.h"
+#include "engine/interval.h"
 #include "engine/kpi.h"
+#include "engine/live.h"
 
 G_BEGIN_DECLS
 
@@ -47,8 +49,8 @@ gboolean wb_store_quarantine(WbStore *store, const WbQuarantined *q, GError **er
 void wb_store_note_position(WbStore *store, const WbPosition *pos);
 gboolean wb_store_load_position(WbStore *store, const char *source, WbPosition *out);
 
-/* Commits the open batch if it is full. */
-gboolean wb_store_maybe_commit(WbStore *store, GError **error);
+/* TRUE once the open batch holds batch_events events. */
+gboolean wb_store_batch_full(WbStore *store);
 /* Commits whatever is pending. */
 gboolean wb_store_commit(WbStore *store, GError **error);
 gboolean wb_store_pending(WbStore *store);
@@ -66,6 +68,31 @@ gboolean wb_store_replay(WbStore *store, gint64 since_ms, gint64 min_events, WbS
 typedef void (*WbStoreCallFunc)(const WbCallRecord *entries, guint n, gpointer user_data);
 gboolean wb_store_foreach_call(WbStore *store, gint64 from_ms, gint64 to_ms, WbStoreCallFunc func,
                                gpointer user_data, GError **error);
+
+/* An ended agent state (`agent_states`) and an interval row (`intervals`),
+ * written into the open batch. */
+gboolean wb_store_put_span(WbStore *store, const WbAgentSpan *span, GError **error);
+gboolean wb_store_put_interval(WbStore *store, const WbIntervalRow *row, GError **error);
+/* The stored row of key, as the open batch sees it; FALSE if none. */
+gboolean wb_store_get_interval(WbStore *store, const WbIntervalKey *key, WbIntervalRow *out);
+
+typedef void (*WbStoreIntervalFunc)(const WbIntervalRow *row, gpointer user_data);
+/* Rows of one size and scope starting in [from_ms, to_ms), in time order. */
+gboolean wb_store_foreach_interval(WbStore *store, gint size_min, const char *scope, gint64 from_ms,
+                                   gint64 to_ms, WbStoreIntervalFunc func, gpointer user_data,
+                                   GError **error);
+
+typedef void (*WbStoreSpanFunc)(const WbAgentSpan *span, gpointer user_data);
+/* Stored agent states that overlap [from_ms, to_ms), of one agent or all
+ * (agent NULL), by agent and start. */
+gboolean wb_store_foreach_agent_span(WbStore *store, const char *agent, gint64 from_ms,
+                                     gint64 to_ms, WbStoreSpanFunc func, gpointer user_data,
+                                     GError **error);
+
+/* Ring-no-answer events in [from_ms, to_ms), of one queue or all (NULL):
+ * the total, and per agent key into per_agent (key -> gint64*) if given. */
+gboolean wb_store_ring_noanswers(WbStore *store, const char *queue, gint64 from_ms, gint64 to_ms,
+                                 GHashTable *per_agent, gint64 *total, GError **error);
 
 /* Small persistent values: the caller-hash key, … */
 GBytes *wb_store_get_setting(WbStore *store, const char *key);

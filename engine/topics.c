@@ -6,7 +6,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "engine/api.h"
+#include "engine/live_json.h"
 #include "engine/auth.h"
 
 /* A client message larger than this is not a hello: close the session. */
@@ -105,11 +105,11 @@ wb_topics_refresh(WbTopics *t, gboolean force)
   if (!force && !changed && !tick)
     return 0;
   g_autoptr(WbLiveView) view = wb_live_view(e->live, wb_clock_now_ms(&e->clock));
-  g_autofree char *board = wb_api_live_json(e, view, WB_API_LIVE_WALLBOARD);
+  g_autofree char *board = wb_live_json(e, view, WB_LIVE_JSON_WALLBOARD);
   topic_set(t, WB_TOPIC_WALLBOARD, board);
   n++;
   if (force || changed || t->topics[WB_TOPIC_AGENTS].seq == 0) {
-    g_autofree char *agents = wb_api_live_json(e, view, WB_API_LIVE_AGENTS);
+    g_autofree char *agents = wb_live_json(e, view, WB_LIVE_JSON_AGENTS);
     topic_set(t, WB_TOPIC_AGENTS, agents);
     n++;
   }

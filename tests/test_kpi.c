@@ -268,9 +268,13 @@ START_TEST(test_call_through_two_queues)
 
   WbKpiSettings s = settings(15, WB_SL_ANSWERED, FALSE);
   WbKpiScope total, policy, progress;
-  wb_kpi_scope_init(&total, NULL, 0, G_MAXINT64, &s);
-  wb_kpi_scope_init(&policy, "policy", 0, G_MAXINT64, &s);
-  wb_kpi_scope_init(&progress, "progress", 0, G_MAXINT64, &s);
+  WbScope t, p, q;
+  ck_assert(wb_scope_parse("total", &t));
+  ck_assert(wb_scope_parse("queue:policy", &p));
+  ck_assert(wb_scope_parse("queue:progress", &q));
+  wb_kpi_scope_init(&total, &t, 0, G_MAXINT64, &s);
+  wb_kpi_scope_init(&policy, &p, 0, G_MAXINT64, &s);
+  wb_kpi_scope_init(&progress, &q, 0, G_MAXINT64, &s);
   wb_kpi_scope_add_call(&total, e, 2);
   wb_kpi_scope_add_call(&policy, e, 2);
   wb_kpi_scope_add_call(&progress, e, 2);
@@ -294,8 +298,9 @@ START_TEST(test_window_attribution)
   WbCallRecord late = entry("c2", 0, "policy", 86390, WB_OUTCOME_COMPLETED, 30, 100);
   WbCallRecord next = entry("c3", 0, "policy", 86400, WB_OUTCOME_COMPLETED, 1, 100);
   WbKpiScope day1, day2;
-  wb_kpi_scope_init(&day1, NULL, 0, 86400 * 1000LL, &s);
-  wb_kpi_scope_init(&day2, NULL, 86400 * 1000LL, 2 * 86400 * 1000LL, &s);
+  WbScope total = {.kind = WB_SCOPE_TOTAL};
+  wb_kpi_scope_init(&day1, &total, 0, 86400 * 1000LL, &s);
+  wb_kpi_scope_init(&day2, &total, 86400 * 1000LL, 2 * 86400 * 1000LL, &s);
   wb_kpi_scope_add_call(&day1, &late, 1);
   wb_kpi_scope_add_call(&day1, &next, 1);
   wb_kpi_scope_add_call(&day2, &late, 1);

@@ -18,9 +18,10 @@ typedef struct {
 } Model;
 
 static void
-on_call(const WbCallRecord *c, gpointer user_data)
+on_call(const WbCallChange *change, gpointer user_data)
 {
   Model *m = user_data;
+  const WbCallRecord *c = change->entry_after;
   g_hash_table_replace(m->rows, g_strdup_printf("%s/%d", c->call_id, c->seq),
                        g_memdup2(c, sizeof(*c)));
 }
@@ -30,10 +31,11 @@ model_init(Model *m, const char *tz)
 {
   m->cfg = wb_config_new_defaults();
   m->tz = g_time_zone_new_identifier(tz);
-  m->live = wb_live_new(m->cfg, m->tz, NULL);
+  m->live = wb_live_new(m->cfg, m->tz);
   m->map = wb_agent_map_new();
   m->rows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-  wb_live_set_call_func(m->live, on_call, m);
+  static const WbLiveListener listener = {.call_changed = on_call};
+  wb_live_set_listener(m->live, &listener, m);
 }
 
 static void
@@ -326,8 +328,11 @@ START_TEST(test_prune_keeps_today_and_open_calls)
       NULL,
   };
   feed(&m, lines);
-  /* Three days later: the ended call goes, the open one stays a week. */
-  wb_live_prune(m.live, 1700000000000 + 3 * 86400 * 1000LL);
+  /* Three days later in the data: the ended call goes, the open one stays a
+   * week. */
+  const char *later[] = {"1700259200|9.1|q1|NONE|ENTERQUEUE||13800000009|1", NULL};
+  feed(&m, later);
+  wb_live_prune(m.live);
   const char *end[] = {"1700000030|2.1|q1|NONE|ABANDON|1|1|10",
                        "1700000030|1.1|q1|8001|CONNECT|1|1.2|1", NULL};
   feed(&m, end);

@@ -80,9 +80,9 @@ static guint64
 ingest(Fixture *f, const char *const *paths)
 {
   g_autoptr(WbStore) store = open_store(f->db);
-  g_autoptr(WbLive) live = wb_live_new(f->cfg, f->tz, NULL);
+  g_autoptr(WbLive) live = wb_live_new(f->cfg, f->tz);
   g_autoptr(GBytes) key = g_bytes_new_static("0123456789abcdef0123456789abcdef", 32);
-  g_autoptr(WbBus) bus = wb_bus_new(store, live, key);
+  g_autoptr(WbBus) bus = wb_bus_new(store, live, f->cfg, f->tz, key);
   g_autoptr(GError) error = NULL;
   g_autoptr(WbAgentMap) map = wb_agent_map_new();
   WbQueuelogOptions o = {.paths = paths, .sink = wb_bus_sink(bus), .agents = map, .poll_ms = 1000};
@@ -102,13 +102,14 @@ START_TEST(test_schema)
   fixture_init(&f);
   {
     g_autoptr(WbStore) s = open_store(f.db);
-    ck_assert_int_eq(wb_store_schema_version(s), 1);
+    ck_assert_int_eq(wb_store_schema_version(s), 2);
   }
   g_autoptr(WbStore) s = open_store(f.db);
-  ck_assert_int_eq(wb_store_schema_version(s), 1);
+  ck_assert_int_eq(wb_store_schema_version(s), 2);
   g_autofree char *mode = dump(f.db, "PRAGMA journal_mode");
   ck_assert_str_eq(mode, "wal|\n");
-  const char *tables[] = {"events", "calls", "collector_positions", "quarantine"};
+  const char *tables[] = {"events",     "calls",        "collector_positions",
+                          "quarantine", "agent_states", "intervals"};
   for (gsize i = 0; i < G_N_ELEMENTS(tables); i++)
     ck_assert_int_eq(wb_store_count(s, tables[i]), 0);
   fixture_clear(&f);
@@ -276,9 +277,9 @@ START_TEST(test_crash_mid_batch)
   if (pid == 0) {
     g_autoptr(GError) error = NULL;
     WbStore *store = wb_store_open(f.db, &error);
-    WbLive *live = wb_live_new(f.cfg, f.tz, NULL);
+    WbLive *live = wb_live_new(f.cfg, f.tz);
     GBytes *key = g_bytes_new_static("0123456789abcdef0123456789abcdef", 32);
-    WbBus *bus = wb_bus_new(store, live, key);
+    WbBus *bus = wb_bus_new(store, live, f.cfg, f.tz, key);
     WbAgentMap *map = wb_agent_map_new();
     wb_store_set_batch(store, 1000);
     WbQueuelogOptions o = {
