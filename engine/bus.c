@@ -137,6 +137,7 @@ commit(WbBus *bus, GError **error)
 failed:
   /* What memory holds no longer matches the store: interval rows are
    * loaded again from what is committed. */
+  wb_store_rollback(bus->store);
   wb_intervals_forget(bus->intervals, TRUE);
   g_hash_table_remove_all(bus->calls);
   g_array_set_size(bus->spans, 0);

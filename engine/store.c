@@ -470,6 +470,26 @@ wb_store_pending(WbStore *store)
   return store->in_tx || g_hash_table_size(store->positions) > 0;
 }
 
+/* Drops the open batch after a failure, so the next one starts clean. A
+ * source row made in it is gone with it; positions are noted again by the
+ * next checkpoints. */
+static void
+abort_batch(WbStore *store)
+{
+  if (store->in_tx)
+    exec(store, "ROLLBACK", NULL);
+  store->in_tx = FALSE;
+  store->pending = 0;
+  g_hash_table_remove_all(store->source_ids);
+  g_hash_table_remove_all(store->positions);
+}
+
+void
+wb_store_rollback(WbStore *store)
+{
+  abort_batch(store);
+}
+
 gboolean
 wb_store_commit(WbStore *store, GError **error)
 {
@@ -477,16 +497,9 @@ wb_store_commit(WbStore *store, GError **error)
 
   if (!store->in_tx && g_hash_table_size(store->positions) == 0)
     return TRUE;
-  if (!ensure_tx(store, error) || !write_positions(store, error))
-    return FALSE;
-  if (!step_done(store, store->stmt[STMT_COMMIT], "COMMIT", error)) {
-    /* A failed COMMIT leaves the transaction open: roll it back so the
-     * next batch starts clean; the collectors re-read from the positions
-     * last committed. */
-    exec(store, "ROLLBACK", NULL);
-    store->in_tx = FALSE;
-    /* A source row made in this batch is gone with it. */
-    g_hash_table_remove_all(store->source_ids);
+  if (!ensure_tx(store, error) || !write_positions(store, error) ||
+      !step_done(store, store->stmt[STMT_COMMIT], "COMMIT", error)) {
+    abort_batch(store);
     return FALSE;
   }
   store->in_tx = FALSE;

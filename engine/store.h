@@ -51,8 +51,10 @@ gboolean wb_store_load_position(WbStore *store, const char *source, WbPosition *
 
 /* TRUE once the open batch holds batch_events events. */
 gboolean wb_store_batch_full(WbStore *store);
-/* Commits whatever is pending. */
+/* Commits whatever is pending; on failure the batch is rolled back. */
 gboolean wb_store_commit(WbStore *store, GError **error);
+/* Drops the open batch. */
+void wb_store_rollback(WbStore *store);
 gboolean wb_store_pending(WbStore *store);
 
 /* Calls `func`, in the order they were stored, for a suffix of the stored

@@ -343,6 +343,108 @@ START_TEST(test_docs_in_step)
 }
 END_TEST
 
+START_TEST(test_transfers_and_repeats)
+{
+  WbKpiSettings s = settings(15, WB_SL_ANSWERED, FALSE);
+  WbKpiCounts k = {0};
+  WbCallRecord plain = answered(5, 60);
+  WbCallRecord moved = answered(5, 60);
+  moved.outcome = WB_OUTCOME_TRANSFERRED;
+  /* Caller known: first call, again after 1 h, again after 20 h; and one
+   * withheld number, which the rates leave out. */
+  WbCallRecord first = plain, soon = plain, later = plain, hidden = plain;
+  g_strlcpy(first.caller_hash, "h1", sizeof(first.caller_hash));
+  first.prev_call_gap_ms = -1;
+  g_strlcpy(soon.caller_hash, "h1", sizeof(soon.caller_hash));
+  soon.prev_call_gap_ms = 3600 * 1000LL;
+  g_strlcpy(later.caller_hash, "h1", sizeof(later.caller_hash));
+  later.prev_call_gap_ms = 20 * 3600 * 1000LL;
+  hidden.prev_call_gap_ms = -1;
+  wb_kpi_add(&k, &first, &s);
+  wb_kpi_add(&k, &soon, &s);
+  wb_kpi_add(&k, &later, &s);
+  wb_kpi_add(&k, &hidden, &s);
+  wb_kpi_add(&k, &moved, &s);
+  WbKpi kpi;
+  wb_kpi_finish(&k, &s, &kpi);
+  ck_assert_int_eq(k.transferred, 1);
+  ck_assert_double_eq_tol(kpi.transfer_rate, 1.0 / 5.0, EPS);
+  ck_assert_int_eq(k.with_caller, 3);
+  ck_assert_double_eq_tol(kpi.repeat_rate_2h, 1.0 / 3.0, EPS);
+  ck_assert_double_eq_tol(kpi.repeat_rate_24h, 2.0 / 3.0, EPS);
+  /* Exactly 2 h is within 2 h. */
+  WbCallRecord edge = soon;
+  edge.prev_call_gap_ms = WB_REPEAT_SHORT_MS;
+  WbKpiCounts e = {0};
+  wb_kpi_add(&e, &edge, &s);
+  ck_assert_int_eq(e.repeat_short, 1);
+}
+END_TEST
+
+START_TEST(test_signed_add_takes_back)
+{
+  WbKpiSettings s = settings(15, WB_SL_OFFERED, TRUE);
+  WbKpiCounts k = {0}, zero = {0};
+  WbCallRecord a = answered(9, 100), b = abandoned(3);
+  a.acw_ms = 5000;
+  a.ring_noanswers = 2;
+  wb_kpi_add_signed(&k, &a, &s, 1);
+  wb_kpi_add_signed(&k, &b, &s, 1);
+  wb_kpi_add_signed(&k, &a, &s, -1);
+  wb_kpi_add_signed(&k, &b, &s, -1);
+  ck_assert_mem_eq(&k, &zero, sizeof(k));
+}
+END_TEST
+
+START_TEST(test_occupancy_and_utilisation)
+{
+  WbAgentTime t = {0};
+  t.state_ms[WB_AGENT_ON_CALL] = 3000 * 1000LL;
+  t.state_ms[WB_AGENT_ACW] = 600 * 1000LL;
+  t.state_ms[WB_AGENT_AVAILABLE] = 2400 * 1000LL;
+  t.state_ms[WB_AGENT_PAUSED] = 900 * 1000LL;   /* not in occupancy */
+  t.state_ms[WB_AGENT_OFFLINE] = 3600 * 1000LL; /* not logged in */
+  ck_assert_double_eq_tol(wb_kpi_occupancy(&t), 3600.0 / 6000.0, EPS);
+  ck_assert_int_eq(wb_agent_time_logged_in_ms(&t), 6900 * 1000LL);
+  WbKpi kpi;
+  WbKpiCounts k = {0};
+  WbKpiSettings s = settings(15, WB_SL_ANSWERED, FALSE);
+  wb_kpi_finish(&k, &s, &kpi);
+  wb_kpi_set_time(&kpi, &t, 0);
+  ck_assert(isnan(kpi.utilisation)); /* no roster yet: null, not 0 or 100 % */
+  wb_kpi_set_time(&kpi, &t, 8 * 3600 * 1000LL);
+  ck_assert_double_eq_tol(kpi.utilisation, 6900.0 / 28800.0, EPS);
+  WbAgentTime idle = {0};
+  ck_assert(isnan(wb_kpi_occupancy(&idle)));
+}
+END_TEST
+
+START_TEST(test_scope_parse)
+{
+  WbScope sc;
+  char text[80];
+  ck_assert(wb_scope_parse(NULL, &sc) && sc.kind == WB_SCOPE_TOTAL);
+  ck_assert(wb_scope_parse("queue:policy", &sc) && sc.kind == WB_SCOPE_QUEUE);
+  ck_assert_str_eq(sc.key, "policy");
+  ck_assert(wb_scope_parse("agent:8001", &sc) && sc.kind == WB_SCOPE_AGENT);
+  wb_scope_format(&sc, text, sizeof(text));
+  ck_assert_str_eq(text, "agent:8001");
+  ck_assert(!wb_scope_parse("queue:", &sc));
+  ck_assert(!wb_scope_parse("team", &sc));
+  /* An agent's scope holds the calls that agent answered. */
+  WbCallRecord e[2] = {answered(5, 60), answered(5, 90)};
+  g_strlcpy(e[0].agent, "8001", sizeof(e[0].agent));
+  g_strlcpy(e[1].agent, "8002", sizeof(e[1].agent));
+  WbKpiSettings s = settings(15, WB_SL_ANSWERED, FALSE);
+  WbKpiScope agent;
+  ck_assert(wb_scope_parse("agent:8002", &sc));
+  wb_kpi_scope_init(&agent, &sc, 0, G_MAXINT64, &s);
+  wb_kpi_scope_add_call(&agent, e, 2);
+  ck_assert_int_eq(agent.counts.answered, 1);
+  ck_assert_int_eq(agent.counts.handle_ms, 90000);
+}
+END_TEST
+
 static Suite *
 kpi_suite(void)
 {
@@ -358,6 +460,10 @@ kpi_suite(void)
   tcase_add_test(tc, test_call_through_two_queues);
   tcase_add_test(tc, test_window_attribution);
   tcase_add_test(tc, test_definitions_registry);
+  tcase_add_test(tc, test_transfers_and_repeats);
+  tcase_add_test(tc, test_signed_add_takes_back);
+  tcase_add_test(tc, test_occupancy_and_utilisation);
+  tcase_add_test(tc, test_scope_parse);
   tcase_add_test(tc, test_docs_in_step);
   suite_add_tcase(s, tc);
   return s;

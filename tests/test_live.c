@@ -344,6 +344,84 @@ START_TEST(test_prune_keeps_today_and_open_calls)
 }
 END_TEST
 
+START_TEST(test_repeat_caller_gap)
+{
+  Model m;
+  model_init(&m, "UTC");
+  /* The caller hash stands in for the bus's keyed hash here. */
+  const char *lines[] = {
+      "1700000000|1.1|q1|NONE|ENTERQUEUE||13800000001|1",
+      "1700003600|2.1|q1|NONE|ENTERQUEUE||13800000001|1",
+      /* out of order: an earlier call of the same caller arrives late */
+      "1699999000|3.1|q1|NONE|ENTERQUEUE||13800000001|1",
+      "1700003700|4.1|q1|NONE|ENTERQUEUE||13800000002|1",
+      /* the same call in a second queue keeps the call's gap */
+      "1700003800|2.1|q2|NONE|ENTERQUEUE||13800000001|1",
+      NULL,
+  };
+  for (const char *const *l = lines; *l != NULL; l++) {
+    WbQueuelogLine out;
+    wb_queuelog_parse_line(m.map, "pbx", *l, strlen(*l), &out);
+    g_strlcpy(out.events[0].caller_hash, out.events[0].caller_raw,
+              sizeof(out.events[0].caller_hash));
+    wb_live_apply(m.live, &out.events[0]);
+  }
+  ck_assert_int_eq(row(&m, "1.1/0")->prev_call_gap_ms, -1);
+  ck_assert_int_eq(row(&m, "2.1/0")->prev_call_gap_ms, 3600 * 1000LL);
+  ck_assert_int_eq(row(&m, "3.1/0")->prev_call_gap_ms, -1);
+  ck_assert_int_eq(row(&m, "4.1/0")->prev_call_gap_ms, -1);
+  ck_assert_int_eq(row(&m, "2.1/1")->prev_call_gap_ms, 3600 * 1000LL);
+  model_clear(&m);
+}
+END_TEST
+
+static void
+keep_span(const WbAgentSpan *span, gpointer data)
+{
+  g_ptr_array_add(data, g_strdup_printf("%s %s %s %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT,
+                                        span->agent, wb_agent_state_name(span->state), span->reason,
+                                        span->start_ms / 1000 - 1700000000,
+                                        span->end_ms / 1000 - 1700000000));
+}
+
+START_TEST(test_agent_spans)
+{
+  Model m;
+  model_init(&m, "UTC");
+  g_autoptr(GPtrArray) spans = g_ptr_array_new_with_free_func(g_free);
+  WbLiveListener listener = {.agent_span = keep_span};
+  wb_live_set_listener(m.live, &listener, spans);
+  const char *lines[] = {
+      "1700000000|MANAGER|q1|PJSIP/8001|ADDMEMBER|",
+      "1700000100|NONE|q1|8001|PAUSE|小休",
+      "1700000200|NONE|q1|8001|PAUSE|培训",
+      "1700000300|NONE|q1|8001|UNPAUSE|",
+      "1700000310|1.1|q1|NONE|ENTERQUEUE||13800000001|1",
+      "1700000312|1.1|q1|8001|CONNECT|2|1.2|1",
+      "1700000400|1.1|q1|8001|COMPLETEAGENT|2|88|1",
+      "1700000400|NONE|q1|8001|PAUSE|话后整理",
+      "1700000430|NONE|q1|8001|UNPAUSE|",
+      "1700000500|MANAGER|q1|PJSIP/8001|REMOVEMEMBER|",
+      NULL,
+  };
+  feed(&m, lines);
+  const char *expected[] = {
+      "8001 available  0-100",   "8001 paused 小休 100-200", "8001 paused 培训 200-300",
+      "8001 available  300-312", "8001 on_call  312-400",    "8001 acw 话后整理 400-430",
+      "8001 available  430-500",
+  };
+  ck_assert_int_eq(spans->len, G_N_ELEMENTS(expected));
+  for (guint i = 0; i < spans->len; i++)
+    ck_assert_str_eq(g_ptr_array_index(spans, i), expected[i]);
+  /* The state now is open: offline since 500. */
+  g_autoptr(GPtrArray) open = g_ptr_array_new_with_free_func(g_free);
+  wb_live_foreach_open_span(m.live, 1700000600000, keep_span, open);
+  ck_assert_int_eq(open->len, 1);
+  ck_assert_str_eq(g_ptr_array_index(open, 0), "8001 offline  500-600");
+  model_clear(&m);
+}
+END_TEST
+
 static Suite *
 live_suite(void)
 {
@@ -357,6 +435,8 @@ live_suite(void)
   tcase_add_test(tc, test_source_restart);
   tcase_add_test(tc, test_configured_names_and_offline_agents);
   tcase_add_test(tc, test_prune_keeps_today_and_open_calls);
+  tcase_add_test(tc, test_repeat_caller_gap);
+  tcase_add_test(tc, test_agent_spans);
   suite_add_tcase(s, tc);
   return s;
 }

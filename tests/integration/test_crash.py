@@ -13,41 +13,11 @@ import threading
 import time
 import unittest
 
-from wbtest import Daemon, wait_for
+from wbtest import Daemon, make_lines, wait_for
 
 KILLS = int(os.environ.get("WB_CRASH_KILLS", "10"))
 CALLS = int(os.environ.get("WB_CRASH_CALLS", "40000"))
 SEED = int(os.environ.get("WB_CRASH_SEED", str(int(time.time()))))
-
-
-def ql(ts, callid, queue, agent, event, *data):
-    return "|".join([str(int(ts)), callid, queue, agent, event] + [str(d) for d in data]) + "\n"
-
-
-def make_lines(n_calls, rng, t0):
-    agents = ["80%02d" % i for i in range(1, 9)]
-    lines = [ql(t0, "MANAGER", q, "PJSIP/" + a, "ADDMEMBER", "")
-             for a in agents for q in ("policy", "progress")]
-    t = t0
-    for i in range(n_calls):
-        t += rng.randint(0, 2)
-        cid = "%d.%d" % (t, i)
-        q = "policy" if rng.random() < 0.7 else "progress"
-        lines.append(ql(t, cid, q, "NONE", "ENTERQUEUE", "", "138%08d" % rng.randint(0, 10**8 - 1), 1))
-        if rng.random() < 0.1:
-            w = rng.randint(1, 90)
-            lines.append(ql(t + w, cid, q, "NONE", "ABANDON", 1, 1, w))
-            continue
-        w, a, talk = rng.randint(0, 60), rng.choice(agents), rng.randint(20, 400)
-        if rng.random() < 0.05:
-            lines.append(ql(t + w, cid, q, rng.choice(agents), "RINGNOANSWER", 15000))
-        lines.append(ql(t + w, cid, q, a, "CONNECT", w, cid + "b", 2))
-        lines.append(ql(t + w + talk, cid, q, a,
-                        "COMPLETECALLER" if rng.random() < 0.6 else "COMPLETEAGENT", w, talk, 1))
-        if rng.random() < 0.3:
-            lines.append(ql(t + w + talk + 1, "NONE", q, a, "PAUSE", "话后整理"))
-            lines.append(ql(t + w + talk + 1 + rng.randint(5, 60), "NONE", q, a, "UNPAUSE", ""))
-    return lines
 
 
 EVENTS_SQL = ("SELECT s.name, e.source_pos, e.ts_ms, e.type, e.call_id, e.queue, e.agent,"

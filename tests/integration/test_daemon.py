@@ -9,11 +9,7 @@ import time
 import unittest
 import urllib.parse
 
-from wbtest import Daemon, append, sample, wait_for, ws_recv, ws_session
-
-
-def ql(ts, callid, queue, agent, event, *data):
-    return "|".join([str(int(ts)), callid, queue, agent, event] + [str(d) for d in data]) + "\n"
+from wbtest import Daemon, append, ql, sample, wait_for, ws_recv, ws_session
 
 
 def expected_from_file(path, threshold=15):
