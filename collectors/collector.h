@@ -74,6 +74,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(WbAgentMap, wb_agent_map_free)
 
 /* Per-collector counters, shown on /healthz and /metrics. */
 typedef struct {
+  guint64 bytes; /* read and consumed, all generations */
   guint64 lines;
   guint64 events;
   guint64 duplicates; /* events already stored */

@@ -236,6 +236,7 @@ tail_consume(Queuelog *q, Tail *t, gboolean flush_partial)
     lines++;
     q->sink->checkpoint(q->sink, &t->pos);
   }
+  t->stats.bytes += done;
   g_byte_array_remove_range(t->buf, 0, done);
   return lines;
 }
@@ -439,6 +440,12 @@ on_timer(gpointer data)
   if (q->idle_id == 0 && queuelog_tick(q))
     q->idle_id = g_idle_add_full(G_PRIORITY_DEFAULT_IDLE, on_idle, q, NULL);
   return G_SOURCE_CONTINUE;
+}
+
+gboolean
+wb_queuelog_step(WbCollector *c)
+{
+  return queuelog_tick((Queuelog *)c);
 }
 
 guint64

@@ -48,6 +48,8 @@ typedef struct {
 WbCollector *wb_queuelog_start(const WbQueuelogOptions *opts, GError **error);
 /* Reads every file to its current end now (tests, import). Returns lines read. */
 guint64 wb_queuelog_poll(WbCollector *c);
+/* Reads a slice (some ten thousand lines); TRUE while there is more now. */
+gboolean wb_queuelog_step(WbCollector *c);
 
 /* The source name of a file: "queue_log:" + absolute path. */
 char *wb_queuelog_source_name(const char *path);
