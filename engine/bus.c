@@ -54,8 +54,13 @@ on_call_changed(const WbCallChange *change, gpointer user_data)
 
   if (bus->replaying)
     return;
-  char *key = g_strdup_printf("%s\037%d", c->call_id, c->seq);
-  g_hash_table_replace(bus->calls, key, g_memdup2(c, sizeof(*c)));
+  char key[WB_EVENT_ID_MAX + 16];
+  g_snprintf(key, sizeof(key), "%s\037%d", c->call_id, c->seq);
+  WbCallRecord *kept = g_hash_table_lookup(bus->calls, key);
+  if (kept != NULL)
+    *kept = *c;
+  else
+    g_hash_table_insert(bus->calls, g_strdup(key), g_memdup2(c, sizeof(*c)));
   wb_intervals_call_change(bus->intervals, change);
 }
 

@@ -498,7 +498,7 @@ wb_config_is_wrapup(const WbConfig *cfg, const char *reason)
   if (reason == NULL || *reason == '\0')
     return FALSE;
   for (char **r = cfg->wrapup_reasons; r != NULL && *r != NULL; r++)
-    if (g_utf8_collate(*r, reason) == 0 || g_ascii_strcasecmp(*r, reason) == 0)
+    if (g_ascii_strcasecmp(*r, reason) == 0)
       return TRUE;
   return FALSE;
 }

@@ -12,18 +12,40 @@ const gint wb_interval_sizes[WB_INTERVAL_SIZE_COUNT] = {15, 30, 60, 1440};
 /* Rows kept in memory before clean ones are let go. */
 #define ROWS_KEPT 20000
 
+/* How a row is found: the scope is an interned string, so finding a row
+ * costs no string work. */
 typedef struct {
+  gint size_min;
+  gint64 start_ms;
+  const char *scope;
+} Probe;
+
+typedef struct {
+  Probe probe;
   WbIntervalRow row;
   gboolean dirty;
 } Slot;
 
+/* The local day last looked up: nearly every event falls in it, and
+ * working out a local midnight costs a GDateTime. */
+typedef struct {
+  gint64 start;
+  gint64 end;
+} DayCache;
+
 struct WbIntervals {
   const WbConfig *cfg;
   GTimeZone *tz;
+  DayCache day;
   WbIntervalLoadFunc load;
   gpointer load_data;
-  GHashTable *slots; /* WbIntervalKey* (inside the slot) -> Slot* */
+  GHashTable *slots; /* Probe* (inside the slot) -> Slot* */
   GPtrArray *dirty;  /* Slot*, each once */
+  /* Scope names by kind: queue name or agent key -> "queue:NAME" or
+   * "agent:KEY", one copy each, so rows are found by pointer. */
+  GHashTable *queue_scopes;
+  GHashTable *agent_scopes;
+  char *total_scope;
 };
 
 gboolean
@@ -35,39 +57,74 @@ wb_interval_size_valid(gint size_min)
   return FALSE;
 }
 
+static void
+day_lookup(GTimeZone *tz, DayCache *cache, gint64 ts_ms)
+{
+  if (cache->end > cache->start && ts_ms >= cache->start && ts_ms < cache->end)
+    return;
+  cache->start = wb_day_start_ms(tz, ts_ms);
+  cache->end = wb_day_end_ms(tz, ts_ms);
+}
+
+static gint64
+start_in_day(const DayCache *day, gint size_min, gint64 ts_ms)
+{
+  if (size_min >= 1440)
+    return day->start;
+  gint64 size_ms = (gint64)size_min * 60000;
+  return day->start + (ts_ms - day->start) / size_ms * size_ms;
+}
+
+static gint64
+end_in_day(const DayCache *day, gint size_min, gint64 start_ms)
+{
+  if (size_min >= 1440)
+    return day->end;
+  /* A short day (a clock change) ends its last interval early. */
+  return MIN(start_ms + (gint64)size_min * 60000, day->end);
+}
+
 gint64
 wb_interval_start(GTimeZone *tz, gint size_min, gint64 ts_ms)
 {
-  gint64 day = wb_day_start_ms(tz, ts_ms);
-  if (size_min >= 1440)
-    return day;
-  gint64 size_ms = (gint64)size_min * 60000;
-  return day + (ts_ms - day) / size_ms * size_ms;
+  DayCache day = {0};
+  day_lookup(tz, &day, ts_ms);
+  return start_in_day(&day, size_min, ts_ms);
 }
 
 gint64
 wb_interval_end(GTimeZone *tz, gint size_min, gint64 start_ms)
 {
-  gint64 day_end = wb_day_end_ms(tz, start_ms);
-  if (size_min >= 1440)
-    return day_end;
-  /* A short day (a clock change) ends its last interval early. */
-  return MIN(start_ms + (gint64)size_min * 60000, day_end);
+  DayCache day = {0};
+  day_lookup(tz, &day, start_ms);
+  return end_in_day(&day, size_min, start_ms);
 }
 
 static guint
-key_hash(gconstpointer p)
+probe_hash(gconstpointer p)
 {
-  const WbIntervalKey *k = p;
-  return g_str_hash(k->scope) ^ (guint)(k->start_ms / 60000) ^ ((guint)k->size_min << 24);
+  const Probe *k = p;
+  return g_direct_hash(k->scope) ^ (guint)(k->start_ms / 60000) ^ ((guint)k->size_min << 24);
 }
 
 static gboolean
-key_equal(gconstpointer a, gconstpointer b)
+probe_equal(gconstpointer a, gconstpointer b)
 {
-  const WbIntervalKey *x = a, *y = b;
-  return x->size_min == y->size_min && x->start_ms == y->start_ms &&
-         strcmp(x->scope, y->scope) == 0;
+  const Probe *x = a, *y = b;
+  return x->scope == y->scope && x->start_ms == y->start_ms && x->size_min == y->size_min;
+}
+
+/* The one copy of a scope's name, made on first use. */
+static const char *
+scope_name(GHashTable *names, const char *prefix, const char *key)
+{
+  const char *name = g_hash_table_lookup(names, key);
+  if (name == NULL) {
+    char *full = g_strconcat(prefix, key, NULL);
+    g_hash_table_insert(names, g_strdup(key), full);
+    name = full;
+  }
+  return name;
 }
 
 WbIntervals *
@@ -78,8 +135,11 @@ wb_intervals_new(const WbConfig *cfg, GTimeZone *tz, WbIntervalLoadFunc load, gp
   iv->tz = tz;
   iv->load = load;
   iv->load_data = user_data;
-  iv->slots = g_hash_table_new_full(key_hash, key_equal, NULL, g_free);
+  iv->slots = g_hash_table_new_full(probe_hash, probe_equal, NULL, g_free);
   iv->dirty = g_ptr_array_new();
+  iv->queue_scopes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  iv->agent_scopes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  iv->total_scope = g_strdup("total");
   return iv;
 }
 
@@ -90,6 +150,9 @@ wb_intervals_free(WbIntervals *iv)
     return;
   g_ptr_array_unref(iv->dirty);
   g_hash_table_unref(iv->slots);
+  g_hash_table_unref(iv->queue_scopes);
+  g_hash_table_unref(iv->agent_scopes);
+  g_free(iv->total_scope);
   g_free(iv);
 }
 
@@ -98,16 +161,18 @@ wb_intervals_free(WbIntervals *iv)
 static Slot *
 slot_for(WbIntervals *iv, gint size_min, gint64 ts_ms, const char *scope)
 {
-  WbIntervalKey key = {.size_min = size_min,
-                       .start_ms = wb_interval_start(iv->tz, size_min, ts_ms)};
-  g_strlcpy(key.scope, scope, sizeof(key.scope));
-  Slot *s = g_hash_table_lookup(iv->slots, &key);
+  day_lookup(iv->tz, &iv->day, ts_ms);
+  Probe probe = {size_min, start_in_day(&iv->day, size_min, ts_ms), scope};
+  Slot *s = g_hash_table_lookup(iv->slots, &probe);
   if (s == NULL) {
+    WbIntervalKey key = {.size_min = size_min, .start_ms = probe.start_ms};
+    g_strlcpy(key.scope, scope, sizeof(key.scope));
     s = g_new0(Slot, 1);
     if (iv->load == NULL || !iv->load(&key, &s->row, iv->load_data))
       memset(&s->row, 0, sizeof(s->row));
     s->row.key = key;
-    g_hash_table_insert(iv->slots, &s->row.key, s);
+    s->probe = probe;
+    g_hash_table_insert(iv->slots, &s->probe, s);
   }
   if (!s->dirty) {
     s->dirty = TRUE;
@@ -116,41 +181,65 @@ slot_for(WbIntervals *iv, gint size_min, gint64 ts_ms, const char *scope)
   return s;
 }
 
+/* Adds a change of counts to the rows of every size that hold ts. */
 static void
-add_call(WbIntervals *iv, const char *scope, const WbCallRecord *c, const WbKpiSettings *set,
-         int sign)
+apply_delta(WbIntervals *iv, const char *scope, gint64 ts_ms, const WbKpiCounts *d,
+            gint threshold_s)
 {
   for (int i = 0; i < WB_INTERVAL_SIZE_COUNT; i++) {
-    Slot *s = slot_for(iv, wb_interval_sizes[i], c->enqueue_ms, scope);
-    wb_kpi_add_signed(&s->row.counts, c, set, sign);
-    s->row.sl_threshold_s = set->sl_threshold_s;
+    Slot *s = slot_for(iv, wb_interval_sizes[i], ts_ms, scope);
+    wb_kpi_counts_sum(&s->row.counts, d);
+    s->row.sl_threshold_s = threshold_s;
   }
 }
 
-static void
-entry_scopes(WbIntervals *iv, const WbCallRecord *e, int sign)
+/* What a call record contributes to an agent's rows: the calls the agent
+ * answered. */
+static const char *
+answering_agent(const WbCallRecord *c)
 {
-  char scope[WB_SCOPE_TEXT_MAX];
-  WbKpiSettings queue_set = wb_config_kpi_for_queue(iv->cfg, e->queue);
-
-  g_snprintf(scope, sizeof(scope), "queue:%s", e->queue);
-  add_call(iv, scope, e, &queue_set, sign);
-  /* An agent's interval holds the calls the agent answered. */
-  if (e->agent[0] != '\0' && wb_call_is_answered(e)) {
-    g_snprintf(scope, sizeof(scope), "agent:%s", e->agent);
-    add_call(iv, scope, e, &iv->cfg->kpi, sign);
-  }
+  return c != NULL && c->agent[0] != '\0' && wb_call_is_answered(c) ? c->agent : NULL;
 }
 
+/* A change is taken out as it was and put in as it is, in one delta per
+ * scope: the entry's queue, its answering agent, and the call's total. */
 void
 wb_intervals_call_change(WbIntervals *iv, const WbCallChange *change)
 {
-  if (change->entry_before != NULL)
-    entry_scopes(iv, change->entry_before, -1);
-  entry_scopes(iv, change->entry_after, 1);
+  const WbCallRecord *before = change->entry_before, *after = change->entry_after;
+  WbKpiSettings qs = wb_config_kpi_for_queue(iv->cfg, after->queue);
+  const WbKpiSettings *gs = &iv->cfg->kpi;
+  WbKpiCounts d = {0};
+
+  if (before != NULL)
+    wb_kpi_add_signed(&d, before, &qs, -1);
+  wb_kpi_add_signed(&d, after, &qs, 1);
+  apply_delta(iv, scope_name(iv->queue_scopes, "queue:", after->queue), after->enqueue_ms, &d,
+              qs.sl_threshold_s);
+
+  const char *was = answering_agent(before), *is = answering_agent(after);
+  if (was != NULL) {
+    WbKpiCounts out = {0};
+    wb_kpi_add_signed(&out, before, gs, -1);
+    if (is != NULL && strcmp(was, is) == 0) {
+      wb_kpi_add_signed(&out, after, gs, 1);
+      is = NULL; /* both in one */
+    }
+    apply_delta(iv, scope_name(iv->agent_scopes, "agent:", was), before->enqueue_ms, &out,
+                gs->sl_threshold_s);
+  }
+  if (is != NULL) {
+    WbKpiCounts in = {0};
+    wb_kpi_add_signed(&in, after, gs, 1);
+    apply_delta(iv, scope_name(iv->agent_scopes, "agent:", is), after->enqueue_ms, &in,
+                gs->sl_threshold_s);
+  }
+
+  WbKpiCounts t = {0};
   if (change->merged_before != NULL)
-    add_call(iv, "total", change->merged_before, &iv->cfg->kpi, -1);
-  add_call(iv, "total", change->merged_after, &iv->cfg->kpi, 1);
+    wb_kpi_add_signed(&t, change->merged_before, gs, -1);
+  wb_kpi_add_signed(&t, change->merged_after, gs, 1);
+  apply_delta(iv, iv->total_scope, change->merged_after->enqueue_ms, &t, gs->sl_threshold_s);
 }
 
 /* Adds [from, to) of one state to the intervals it overlaps. */
@@ -160,8 +249,9 @@ add_time(WbIntervals *iv, const char *scope, WbAgentState state, gint64 from, gi
   for (int i = 0; i < WB_INTERVAL_SIZE_COUNT; i++) {
     gint size = wb_interval_sizes[i];
     for (gint64 t = from; t < to;) {
-      gint64 start = wb_interval_start(iv->tz, size, t);
-      gint64 end = MIN(wb_interval_end(iv->tz, size, start), to);
+      day_lookup(iv->tz, &iv->day, t);
+      gint64 start = start_in_day(&iv->day, size, t);
+      gint64 end = MIN(end_in_day(&iv->day, size, start), to);
       if (end <= t) /* cannot happen with a sane zone; never loop forever */
         break;
       Slot *s = slot_for(iv, size, t, scope);
@@ -174,14 +264,12 @@ add_time(WbIntervals *iv, const char *scope, WbAgentState state, gint64 from, gi
 void
 wb_intervals_agent_span(WbIntervals *iv, const WbAgentSpan *span)
 {
-  char scope[WB_SCOPE_TEXT_MAX];
-
   if (span->end_ms <= span->start_ms)
     return;
-  g_snprintf(scope, sizeof(scope), "agent:%s", span->agent);
-  add_time(iv, scope, span->state, span->start_ms, span->end_ms);
+  add_time(iv, scope_name(iv->agent_scopes, "agent:", span->agent), span->state, span->start_ms,
+           span->end_ms);
   /* The team's time, for the centre's occupancy. */
-  add_time(iv, "total", span->state, span->start_ms, span->end_ms);
+  add_time(iv, iv->total_scope, span->state, span->start_ms, span->end_ms);
 }
 
 /* Queues and the total count rings by call (in the calls' counts); an
@@ -189,9 +277,8 @@ wb_intervals_agent_span(WbIntervals *iv, const WbAgentSpan *span)
 void
 wb_intervals_ring_noanswer(WbIntervals *iv, const char *agent, gint64 ts_ms)
 {
-  char scope[WB_SCOPE_TEXT_MAX];
+  const char *scope = scope_name(iv->agent_scopes, "agent:", agent);
 
-  g_snprintf(scope, sizeof(scope), "agent:%s", agent);
   for (int i = 0; i < WB_INTERVAL_SIZE_COUNT; i++)
     slot_for(iv, wb_interval_sizes[i], ts_ms, scope)->row.time.ring_noanswers++;
 }

@@ -207,7 +207,7 @@ agent_resolve(WbLive *live, LiveAgent *a, gint64 ts_ms)
   else if (!agent_logged_in(a))
     s = WB_AGENT_OFFLINE;
   else if (a->paused)
-    s = wb_config_is_wrapup(live->cfg, a->reason) ? WB_AGENT_ACW : WB_AGENT_PAUSED;
+    s = a->wrapup ? WB_AGENT_ACW : WB_AGENT_PAUSED;
   else
     s = WB_AGENT_AVAILABLE;
   const char *reason = s == WB_AGENT_PAUSED || s == WB_AGENT_ACW ? a->reason : "";
@@ -263,6 +263,7 @@ apply_agent(WbLive *live, const WbEvent *ev)
       agent_close_acw(live, a, ev->ts_ms);
     a->paused = TRUE;
     g_strlcpy(a->reason, ev->reason, sizeof(a->reason));
+    a->wrapup = wb_config_is_wrapup(live->cfg, a->reason);
     break;
   case WB_EVENT_AGENT_UNPAUSE:
     if (!a->paused && agent_logged_in(a))

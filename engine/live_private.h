@@ -21,6 +21,7 @@ typedef struct {
   gboolean all_queues; /* logged in without a queue (AGENTLOGIN) */
   gboolean implicit;   /* never logged in, but took calls: a static member */
   gboolean paused;
+  gboolean wrapup;                /* the pause reason counts as after-call work */
   char reason[WB_EVENT_TEXT_MAX]; /* pause reason now */
   WbAgentState state;
   char state_reason[WB_EVENT_TEXT_MAX]; /* reason of the current state */

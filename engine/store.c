@@ -47,13 +47,30 @@ static const char *const migrations[] = {
     "CREATE TABLE tokens ("
     "  token_hash TEXT PRIMARY KEY, role TEXT NOT NULL, label TEXT,"
     "  created_ms INTEGER NOT NULL);",
-    /* 2: repeat calls, agent state periods, interval aggregates. */
-    "ALTER TABLE calls ADD COLUMN prev_call_gap_ms INTEGER;"
+    /* 2: repeat calls, agent state periods, interval aggregates. Events lose
+     * their time index, a fifth of the cost of every insert: replay reads the
+     * newest events by id, and only rings are looked up by time. */
+    /* calls is kept in the order of its key, one B-tree instead of two. */
+    "CREATE TABLE calls2 ("
+    "  call_id TEXT NOT NULL, seq INTEGER NOT NULL,"
+    "  queue TEXT NOT NULL, agent TEXT,"
+    "  caller_hash TEXT, caller_mask TEXT,"
+    "  enqueue_ms INTEGER NOT NULL, answer_ms INTEGER, end_ms INTEGER,"
+    "  wait_ms INTEGER NOT NULL, talk_ms INTEGER NOT NULL, acw_ms INTEGER NOT NULL,"
+    "  ring_noanswers INTEGER NOT NULL, position INTEGER,"
+    "  outcome TEXT NOT NULL, abandon_reason TEXT, ended_by TEXT,"
+    "  category TEXT, prev_call_gap_ms INTEGER,"
+    "  PRIMARY KEY (call_id, seq)) WITHOUT ROWID;"
+    "INSERT INTO calls2 SELECT *, NULL FROM calls;"
+    "DROP TABLE calls;"
+    "ALTER TABLE calls2 RENAME TO calls;"
+    "CREATE INDEX calls_enqueue ON calls(enqueue_ms);"
+    "DROP INDEX events_ts;"
+    "CREATE INDEX events_rings ON events(ts_ms) WHERE type = 'call.ring_noanswer';"
     "CREATE TABLE agent_states ("
-    "  agent TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,"
+    "  start_ms INTEGER NOT NULL, agent TEXT NOT NULL, end_ms INTEGER NOT NULL,"
     "  state TEXT NOT NULL, reason TEXT,"
-    "  PRIMARY KEY (agent, start_ms)) WITHOUT ROWID;"
-    "CREATE INDEX agent_states_start ON agent_states(start_ms);"
+    "  PRIMARY KEY (start_ms, agent)) WITHOUT ROWID;"
     "CREATE TABLE intervals ("
     "  size_min INTEGER NOT NULL, scope TEXT NOT NULL, start_ms INTEGER NOT NULL,"
     "  sl_threshold_s INTEGER NOT NULL,"
@@ -130,7 +147,9 @@ struct WbStore {
   guint batch_events;     /* commit when this many events are pending */
   guint pending;          /* events, calls and lines written in the open batch */
   GHashTable *source_ids; /* name -> id */
-  GHashTable *positions;  /* source -> const WbPosition* (owned by collectors) */
+  char last_source[WB_EVENT_SOURCE_MAX];
+  gint64 last_source_id;
+  GHashTable *positions; /* source -> const WbPosition* (owned by collectors) */
   WbStoreStats stats;
 };
 
@@ -265,19 +284,8 @@ wb_store_set_batch(WbStore *store, guint batch_events)
   store->batch_events = MAX(batch_events, 1);
 }
 
-static gboolean
-ensure_tx(WbStore *store, GError **error)
-{
-  if (store->in_tx)
-    return TRUE;
-  if (!step_done(store, store->stmt[STMT_BEGIN], "BEGIN", error))
-    return FALSE;
-  store->in_tx = TRUE;
-  return TRUE;
-}
-
 static gint64
-source_id(WbStore *store, const char *name, GError **error)
+source_id_lookup(WbStore *store, const char *name, GError **error)
 {
   gpointer hit = g_hash_table_lookup(store->source_ids, name);
   if (hit != NULL)
@@ -298,6 +306,31 @@ source_id(WbStore *store, const char *name, GError **error)
     id = sqlite3_last_insert_rowid(store->db);
   }
   g_hash_table_insert(store->source_ids, g_strdup(name), GSIZE_TO_POINTER(id));
+  return id;
+}
+
+static gboolean
+ensure_tx(WbStore *store, GError **error)
+{
+  if (store->in_tx)
+    return TRUE;
+  if (!step_done(store, store->stmt[STMT_BEGIN], "BEGIN", error))
+    return FALSE;
+  store->in_tx = TRUE;
+  return TRUE;
+}
+
+static gint64
+source_id(WbStore *store, const char *name, GError **error)
+{
+  /* Runs of events come from one source: compare before hashing a path. */
+  if (store->last_source_id > 0 && strcmp(store->last_source, name) == 0)
+    return store->last_source_id;
+  gint64 id = source_id_lookup(store, name, error);
+  if (id > 0) {
+    g_strlcpy(store->last_source, name, sizeof(store->last_source));
+    store->last_source_id = id;
+  }
   return id;
 }
 
@@ -481,6 +514,7 @@ abort_batch(WbStore *store)
   store->in_tx = FALSE;
   store->pending = 0;
   g_hash_table_remove_all(store->source_ids);
+  store->last_source_id = 0;
   g_hash_table_remove_all(store->positions);
 }
 
@@ -529,6 +563,8 @@ column_ms(sqlite3_stmt *st, int i)
   return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
 }
 
+#define REPLAY_SCAN_MAX 10000000
+
 static gint64
 query_int(WbStore *store, const char *sql, gint64 arg, gint64 fallback)
 {
@@ -554,9 +590,20 @@ wb_store_replay(WbStore *store, gint64 since_ms, gint64 min_events, WbStoreEvent
       " e.abandon_reason, e.ended_by, e.reason, e.target"
       " FROM events e JOIN sources s ON s.id = e.source_id WHERE e.id >= ? ORDER BY e.id";
   gint64 max_id = query_int(store, "SELECT max(id) FROM events WHERE ?1 = ?1", 0, 0);
-  gint64 first_recent =
-      query_int(store, "SELECT min(id) FROM events WHERE ts_ms >= ?", since_ms, max_id + 1);
-  gint64 start = MIN(first_recent, MAX(max_id - min_events + 1, 1));
+  gint64 start = MAX(max_id - min_events + 1, 1);
+  /* Events are not indexed by time: recent ones are looked for among the
+   * newest REPLAY_SCAN_MAX only, a bounded scan by id. */
+  sqlite3_stmt *probe = NULL;
+  if (sqlite3_prepare_v2(store->db,
+                         "SELECT min(id) FROM events WHERE id >= ?1 AND id < ?2 AND ts_ms >= ?3",
+                         -1, &probe, NULL) == SQLITE_OK) {
+    sqlite3_bind_int64(probe, 1, MAX(max_id - REPLAY_SCAN_MAX, 1));
+    sqlite3_bind_int64(probe, 2, start);
+    sqlite3_bind_int64(probe, 3, since_ms);
+    if (sqlite3_step(probe) == SQLITE_ROW && sqlite3_column_type(probe, 0) != SQLITE_NULL)
+      start = MIN(start, sqlite3_column_int64(probe, 0));
+  }
+  sqlite3_finalize(probe);
 
   if (sqlite3_prepare_v2(store->db, sql, -1, &st, NULL) != SQLITE_OK)
     return sql_fail(store, error, "prepare replay");
@@ -893,7 +940,7 @@ wb_store_foreach_agent_span(WbStore *store, const char *agent, gint64 from_ms, g
   sqlite3_stmt *st = NULL;
   const char *sql = "SELECT agent, state, reason, start_ms, end_ms FROM agent_states"
                     " WHERE start_ms >= ?1 AND start_ms < ?3 AND end_ms > ?2"
-                    " AND (?4 IS NULL OR agent = ?4) ORDER BY agent, start_ms";
+                    " AND (?4 IS NULL OR agent = ?4) ORDER BY start_ms, agent";
   int rc;
 
   if (sqlite3_prepare_v2(store->db, sql, -1, &st, NULL) != SQLITE_OK)
