@@ -93,8 +93,14 @@ static const KeyDef keys[] = {
 /* clang-format on */
 
 /* The keys a [queue.NAME] group takes. */
-static const char *const queue_keys[] = {"name", "sl_threshold_s", "sl_variant",
-                                         "sl_exclude_short_abandons", "short_abandon_s"};
+static const char *const queue_keys[] = {"name",
+                                         "sl_threshold_s",
+                                         "sl_variant",
+                                         "wrapup_reasons",
+                                         "target_answer_rate",
+                                         "target_service_level",
+                                         "sl_exclude_short_abandons",
+                                         "short_abandon_s"};
 
 static const char *const variant_names[WB_SL_VARIANT_COUNT] = {
     [WB_SL_ANSWERED] = "answered",
@@ -246,6 +252,7 @@ queue_config_free(gpointer p)
   WbQueueConfig *q = p;
   g_free(q->key);
   g_free(q->name);
+  g_strfreev(q->wrapup_reasons);
   g_free(q);
 }
 
@@ -316,6 +323,9 @@ queue_entry(WbConfig *cfg, const char *key, gboolean create)
   WbQueueConfig *q = g_new0(WbQueueConfig, 1);
   q->key = g_strdup(key);
   q->kpi = cfg->kpi;
+  q->target_answer_rate = cfg->target_answer_rate;
+  q->target_service_level = cfg->target_service_level;
+  q->wrapup_reasons = g_strdupv(cfg->wrapup_reasons);
   g_ptr_array_add(cfg->queues, q);
   return q;
 }
@@ -358,11 +368,19 @@ load_queue_group(WbConfig *cfg, GKeyFile *kf, const char *group, GError **error)
     }
     g_autoptr(WbConfig) scratch = wb_config_new_defaults();
     scratch->kpi = q->kpi;
+    scratch->target_answer_rate = q->target_answer_rate;
+    scratch->target_service_level = q->target_service_level;
     if (!apply_key(scratch, k, v, error)) {
       g_prefix_error(error, "[%s]: ", group);
       return FALSE;
     }
     q->kpi = scratch->kpi;
+    q->target_answer_rate = scratch->target_answer_rate;
+    q->target_service_level = scratch->target_service_level;
+    if (strcmp(*n, "wrapup_reasons") == 0) {
+      g_strfreev(q->wrapup_reasons);
+      q->wrapup_reasons = g_strdupv(scratch->wrapup_reasons);
+    }
   }
   return TRUE;
 }
@@ -493,14 +511,28 @@ wb_config_agent_map(const WbConfig *cfg)
 }
 
 gboolean
-wb_config_is_wrapup(const WbConfig *cfg, const char *reason)
+wb_config_is_wrapup(const WbConfig *cfg, const char *queue, const char *reason)
 {
+  WbQueueConfig *q =
+      queue != NULL && *queue != '\0' ? queue_entry((WbConfig *)cfg, queue, FALSE) : NULL;
+  char **list = q != NULL ? q->wrapup_reasons : cfg->wrapup_reasons;
+
   if (reason == NULL || *reason == '\0')
     return FALSE;
-  for (char **r = cfg->wrapup_reasons; r != NULL && *r != NULL; r++)
+  for (char **r = list; r != NULL && *r != NULL; r++)
     if (g_ascii_strcasecmp(*r, reason) == 0)
       return TRUE;
   return FALSE;
+}
+
+void
+wb_config_targets(const WbConfig *cfg, const char *queue, gdouble *answer_rate,
+                  gdouble *service_level)
+{
+  WbQueueConfig *q =
+      queue != NULL && *queue != '\0' ? queue_entry((WbConfig *)cfg, queue, FALSE) : NULL;
+  *answer_rate = q != NULL ? q->target_answer_rate : cfg->target_answer_rate;
+  *service_level = q != NULL ? q->target_service_level : cfg->target_service_level;
 }
 
 static const char *

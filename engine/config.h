@@ -6,7 +6,9 @@
  * commented example file. The daemon runs with no file at all.
  *
  * Besides the fixed keys, two families of groups name things:
- *   [queue.NAME]  name, sl_threshold_s, sl_variant, short_abandon_s
+ *   [queue.NAME]  name, sl_threshold_s, sl_variant, sl_exclude_short_abandons,
+ *                 short_abandon_s, wrapup_reasons, target_answer_rate,
+ *                 target_service_level
  *   [agent.KEY]   name, aliases (source spellings mapped to KEY)
  */
 #pragma once
@@ -47,6 +49,9 @@ typedef struct {
   char *key;
   char *name;
   WbKpiSettings kpi;
+  gdouble target_answer_rate;
+  gdouble target_service_level;
+  char **wrapup_reasons;
 } WbQueueConfig;
 
 typedef struct {
@@ -107,8 +112,12 @@ void wb_config_add_agent(WbConfig *cfg, const char *key, const char *name);
 void wb_config_add_queue(WbConfig *cfg, const char *key, const char *name);
 /* Builds the alias map for collectors from the [agent.KEY] groups. */
 WbAgentMap *wb_config_agent_map(const WbConfig *cfg);
-/* True if a pause reason counts as after-call work. */
-gboolean wb_config_is_wrapup(const WbConfig *cfg, const char *reason);
+/* True if a pause reason counts as after-call work: in a queue's list when
+ * the pause names a queue that has one, else in [kpi] wrapup_reasons. */
+gboolean wb_config_is_wrapup(const WbConfig *cfg, const char *queue, const char *reason);
+/* The targets that colour a queue's figures (queue NULL: the centre's). */
+void wb_config_targets(const WbConfig *cfg, const char *queue, gdouble *answer_rate,
+                       gdouble *service_level);
 
 /* Generated documentation: a Markdown table and a commented example file. */
 char *wb_config_docs_markdown(void);

@@ -263,7 +263,7 @@ apply_agent(WbLive *live, const WbEvent *ev)
       agent_close_acw(live, a, ev->ts_ms);
     a->paused = TRUE;
     g_strlcpy(a->reason, ev->reason, sizeof(a->reason));
-    a->wrapup = wb_config_is_wrapup(live->cfg, a->reason);
+    a->wrapup = wb_config_is_wrapup(live->cfg, ev->queue, a->reason);
     break;
   case WB_EVENT_AGENT_UNPAUSE:
     if (!a->paused && agent_logged_in(a))

@@ -20,6 +20,13 @@ add_queue_view(JsonBuilder *b, WbEngine *e, const WbLiveView *v, const WbQueueVi
   wb_kpi_json_time(b, e->tz, "from", v->from_ms);
   wb_kpi_json_time(b, e->tz, "to", v->to_ms);
   wb_kpi_json_members(b, &q->kpi, q->queue[0] != '\0' ? WB_SCOPE_QUEUE : WB_SCOPE_TOTAL, NULL);
+  gdouble ar, sl;
+  wb_config_targets(e->cfg, q->queue, &ar, &sl);
+  json_builder_set_member_name(b, "targets");
+  json_builder_begin_object(b);
+  wb_kpi_json_number(b, "answer_rate", ar);
+  wb_kpi_json_number(b, "service_level", sl);
+  json_builder_end_object(b);
   wb_kpi_json_int(b, "waiting", q->waiting);
   wb_kpi_json_number(b, "longest_wait_s", q->longest_wait_s);
   json_builder_end_object(b);

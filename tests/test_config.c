@@ -23,9 +23,9 @@ START_TEST(test_defaults)
   ck_assert_int_eq(c->flush_ms, 100);
   ck_assert_int_eq(c->batch_events, 1000);
   ck_assert(!c->demo);
-  ck_assert(wb_config_is_wrapup(c, "话后整理"));
-  ck_assert(wb_config_is_wrapup(c, "wrapup"));
-  ck_assert(!wb_config_is_wrapup(c, "小休"));
+  ck_assert(wb_config_is_wrapup(c, NULL, "话后整理"));
+  ck_assert(wb_config_is_wrapup(c, NULL, "wrapup"));
+  ck_assert(!wb_config_is_wrapup(c, NULL, "小休"));
   ck_assert_double_eq_tol(c->target_answer_rate, 0.95, 1e-9);
   ck_assert_ptr_nonnull(c->queue_logs);
   ck_assert_ptr_null(c->queue_logs[0]);
@@ -39,7 +39,8 @@ START_TEST(test_load_file)
       dir, "[server]\nlisten = 0.0.0.0:9000\n"
            "[kpi]\nsl_threshold_s = 20\nsl_variant = offered\nwrapup_reasons = ACW; 整理\n"
            "[queue_log]\npaths = /var/log/asterisk/queue_log ; /tmp/b\n"
-           "[queue.policy]\nname = 政策咨询\nsl_threshold_s = 30\n"
+           "[queue.policy]\nname = 政策咨询\nsl_threshold_s = 30\nwrapup_reasons = 记录\n"
+           "target_service_level = 0.85\n"
            "[agent.8001]\nname = 王丽\naliases = SIP/1001;Sathish\n");
   g_autoptr(WbConfig) c = wb_config_new_defaults();
   g_autoptr(GError) error = NULL;
@@ -49,8 +50,18 @@ START_TEST(test_load_file)
   ck_assert_int_eq(c->kpi.sl_variant, WB_SL_OFFERED);
   ck_assert_str_eq(c->queue_logs[0], "/var/log/asterisk/queue_log");
   ck_assert_str_eq(c->queue_logs[1], "/tmp/b");
-  ck_assert(wb_config_is_wrapup(c, "整理"));
-  ck_assert(!wb_config_is_wrapup(c, "话后整理"));
+  ck_assert(wb_config_is_wrapup(c, NULL, "整理"));
+  ck_assert(!wb_config_is_wrapup(c, NULL, "话后整理"));
+  /* The queue's own list and targets, where it has them. */
+  ck_assert(wb_config_is_wrapup(c, "policy", "记录"));
+  ck_assert(!wb_config_is_wrapup(c, "policy", "整理"));
+  ck_assert(wb_config_is_wrapup(c, "other", "整理"));
+  gdouble ar, sl;
+  wb_config_targets(c, "policy", &ar, &sl);
+  ck_assert_double_eq_tol(sl, 0.85, 1e-9);
+  ck_assert_double_eq_tol(ar, 0.95, 1e-9);
+  wb_config_targets(c, NULL, &ar, &sl);
+  ck_assert_double_eq_tol(sl, 0.8, 1e-9);
   /* [queue.policy] overrides its threshold and inherits the variant. */
   WbKpiSettings q = wb_config_kpi_for_queue(c, "policy");
   ck_assert_int_eq(q.sl_threshold_s, 30);

@@ -281,8 +281,8 @@ function renderQueues() {
       `<td class="q-waiting ${waitingClass(q.waiting)} num">${fmtCount(q.waiting)}</td>` +
       '<td class="q-longest num"></td>' +
       `<td class="q-offered num">${fmtCount(q.offered)}</td>` +
-      `<td class="q-answer-rate ${rateClass(q.answer_rate, targets.answer_rate)} num">${ar.v}${ar.u}</td>` +
-      `<td class="q-service-level ${rateClass(q.service_level?.value, targets.service_level)} num">${sl.v}${sl.u}${own}</td>` +
+      `<td class="q-answer-rate ${rateClass(q.answer_rate, (q.targets || targets).answer_rate)} num">${ar.v}${ar.u}</td>` +
+      `<td class="q-service-level ${rateClass(q.service_level?.value, (q.targets || targets).service_level)} num">${sl.v}${sl.u}${own}</td>` +
       '</tr>';
   }).join('');
   if (body.dataset.html !== rows) {
