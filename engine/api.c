@@ -268,8 +268,10 @@ route_intervals(WbEngine *e, GHashTable *query, WbApiReply *out)
       s.sl_threshold_s = row.sl_threshold_s; /* what the stored counts mean */
     WbKpi kpi;
     wb_kpi_finish(&row.counts, &s, &kpi);
-    if (scope.kind != WB_SCOPE_QUEUE)
+    if (scope.kind != WB_SCOPE_QUEUE) {
       wb_kpi_set_time(&kpi, &row.time, 0);
+      kpi.offline_known = FALSE;
+    }
     json_builder_begin_object(b);
     wb_kpi_json_time(b, e->tz, "start", start);
     wb_kpi_json_time(b, e->tz, "end", wb_interval_end(e->tz, size, start));

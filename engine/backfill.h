@@ -14,6 +14,9 @@
 
 G_BEGIN_DECLS
 
+/* Events per transaction for a backfill: large batches, few commits. */
+#define WB_BACKFILL_BATCH 50000
+
 typedef struct {
   guint64 bytes_total; /* of the files when the backfill began */
   guint64 bytes_done;

@@ -23,9 +23,6 @@
 #include "engine/query.h"
 #include "wb-build-config.h"
 
-/* Events per transaction during an import: large batches, few commits. */
-#define IMPORT_BATCH 50000
-
 typedef struct {
   char *state_dir;
   char *config;
@@ -113,7 +110,7 @@ cmd_import(const Options *o, char **args, int n)
 
   gboolean tty = isatty(STDERR_FILENO);
   if (!open_engine(&e, o, TRUE, &error) ||
-      !wb_backfill_queuelog(&e, (const char *const *)paths->pdata, IMPORT_BATCH,
+      !wb_backfill_queuelog(&e, (const char *const *)paths->pdata, WB_BACKFILL_BATCH,
                             tty ? draw_progress : NULL, NULL, &sum, &error)) {
     if (tty)
       fputc('\n', stderr);

@@ -264,7 +264,9 @@ add_time(WbIntervals *iv, const char *scope, WbAgentState state, gint64 from, gi
 void
 wb_intervals_agent_span(WbIntervals *iv, const WbAgentSpan *span)
 {
-  if (span->end_ms <= span->start_ms)
+  /* Logged-in time only: offline time makes no KPI, and an agent's nights
+   * off would fill every quarter hour with a row. */
+  if (span->end_ms <= span->start_ms || span->state == WB_AGENT_OFFLINE)
     return;
   add_time(iv, scope_name(iv->agent_scopes, "agent:", span->agent), span->state, span->start_ms,
            span->end_ms);

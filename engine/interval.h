@@ -4,8 +4,9 @@
  * of its interval as it was and put back as it is, so a row is always the
  * sum of its calls as known now, and final once its last call has ended.
  * Call metrics belong to the interval in which the call entered the queue;
- * agent time is split across the intervals a state spans. Intervals begin
- * at local midnight in the centre's time zone.
+ * logged-in agent time is split across the intervals a state spans (offline
+ * time is not kept per interval). Intervals begin at local midnight in the
+ * centre's time zone.
  *
  * Rows live in memory while they change and are handed to the store when
  * it commits; a row not in memory is loaded from the store first, so late

