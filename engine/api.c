@@ -136,19 +136,40 @@ route_live(WbEngine *e, WbApiReply *out)
   out->body = wb_live_json(e, v, WB_LIVE_JSON_ALL);
 }
 
+/* The scope's service-level settings, with what the request asks instead
+ * (sl_variant=offered, sl_threshold_s=20, …): numbers to compare with
+ * another tool's, labelled as asked. */
+static gboolean
+param_settings(WbEngine *e, GHashTable *query, const WbScope *scope, WbKpiSettings *out,
+               WbApiReply *reply)
+{
+  *out = wb_query_settings(e->cfg, scope);
+  for (const char *const *k = wb_config_kpi_override_keys; *k != NULL; k++) {
+    const char *v = g_hash_table_lookup(query, *k);
+    g_autoptr(GError) error = NULL;
+    if (v != NULL && !wb_config_kpi_override(out, *k, v, &error)) {
+      reply_error(reply, 400, "%s", error->message);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 static void
 route_kpi(WbEngine *e, GHashTable *query, WbApiReply *out)
 {
   WbScope scope;
+  WbKpiSettings settings;
   gint64 from, to;
   WbQueryResult r;
   g_autoptr(GError) error = NULL;
 
-  if (!param_scope(query, &scope, out) || !param_window(e, query, &from, &to, out))
+  if (!param_scope(query, &scope, out) || !param_window(e, query, &from, &to, out) ||
+      !param_settings(e, query, &scope, &settings, out))
     return;
   commit_first(e);
-  if (!wb_query_kpi(e->store, e->cfg, e->live, wb_clock_now_ms(&e->clock), &scope, from, to, &r,
-                    &error)) {
+  if (!wb_query_kpi(e->store, e->cfg, e->live, wb_clock_now_ms(&e->clock), &scope, from, to,
+                    &settings, &r, &error)) {
     reply_error(out, 500, "%s", error->message);
     return;
   }

@@ -310,6 +310,29 @@ wb_config_set(WbConfig *cfg, const char *group, const char *key, const char *val
   return apply_key(cfg, k, value, error);
 }
 
+const char *const wb_config_kpi_override_keys[] = {
+    "sl_threshold_s", "sl_variant", "sl_exclude_short_abandons", "short_abandon_s", NULL};
+
+gboolean
+wb_config_kpi_override(WbKpiSettings *settings, const char *key, const char *value, GError **error)
+{
+  gboolean known = FALSE;
+  for (const char *const *k = wb_config_kpi_override_keys; *k != NULL; k++)
+    known |= strcmp(*k, key) == 0;
+  const KeyDef *def = find_key("kpi", key);
+  if (!known || def == NULL) {
+    g_set_error(error, WB_CONFIG_ERROR, WB_CONFIG_ERROR_UNKNOWN_KEY,
+                "%s is not a service-level setting", key);
+    return FALSE;
+  }
+  g_autoptr(WbConfig) scratch = wb_config_new_defaults();
+  scratch->kpi = *settings;
+  if (!apply_key(scratch, def, value, error))
+    return FALSE;
+  *settings = scratch->kpi;
+  return TRUE;
+}
+
 static WbQueueConfig *
 queue_entry(WbConfig *cfg, const char *key, gboolean create)
 {

@@ -103,6 +103,14 @@ gboolean wb_config_load_file(WbConfig *cfg, const char *path, GError **error);
 gboolean wb_config_set(WbConfig *cfg, const char *group, const char *key, const char *value,
                        GError **error);
 
+/* Applies one of the service-level keys (sl_threshold_s, sl_variant,
+ * sl_exclude_short_abandons, short_abandon_s) to settings, with the bounds
+ * of the configuration table: an answer computed another way on request. */
+gboolean wb_config_kpi_override(WbKpiSettings *settings, const char *key, const char *value,
+                                GError **error);
+/* The names wb_config_kpi_override takes, NULL-terminated. */
+extern const char *const wb_config_kpi_override_keys[];
+
 /* The settings for one queue: its [queue.NAME] overrides over [kpi]. */
 WbKpiSettings wb_config_kpi_for_queue(const WbConfig *cfg, const char *queue);
 const char *wb_config_queue_name(const WbConfig *cfg, const char *queue);

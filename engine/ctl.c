@@ -29,6 +29,10 @@ typedef struct {
   char *scope;
   char *from;
   char *to;
+  char *sl_variant;
+  char *sl_threshold_s;
+  char *short_abandon_s;
+  gboolean sl_exclude_short_abandons;
   gboolean json;
   gboolean version;
 } Options;
@@ -41,6 +45,9 @@ options_clear(Options *o)
   g_free(o->scope);
   g_free(o->from);
   g_free(o->to);
+  g_free(o->sl_variant);
+  g_free(o->sl_threshold_s);
+  g_free(o->short_abandon_s);
 }
 
 static const char usage[] =
@@ -214,7 +221,20 @@ cmd_kpi(const Options *o)
     close_engine(&e);
     return 2;
   }
-  if (!wb_query_kpi(e.store, e.cfg, e.live, now, &scope, from, to, &r, &error)) {
+  WbKpiSettings settings = wb_query_settings(e.cfg, &scope);
+  const char *asked[][2] = {
+      {"sl_variant", o->sl_variant},
+      {"sl_threshold_s", o->sl_threshold_s},
+      {"short_abandon_s", o->short_abandon_s},
+      {"sl_exclude_short_abandons", o->sl_exclude_short_abandons ? "true" : NULL}};
+  for (gsize i = 0; i < G_N_ELEMENTS(asked); i++)
+    if (asked[i][1] != NULL &&
+        !wb_config_kpi_override(&settings, asked[i][0], asked[i][1], &error)) {
+      g_printerr("wallboardctl: %s\n", error->message);
+      close_engine(&e);
+      return 2;
+    }
+  if (!wb_query_kpi(e.store, e.cfg, e.live, now, &scope, from, to, &settings, &r, &error)) {
     g_printerr("wallboardctl: kpi: %s\n", error->message);
     close_engine(&e);
     return 1;
@@ -255,6 +275,14 @@ main(int argc, char **argv)
       {"scope", 0, 0, G_OPTION_ARG_STRING, &o.scope, "kpi: total, queue:NAME or agent:KEY", "S"},
       {"from", 0, 0, G_OPTION_ARG_STRING, &o.from, "kpi: start (ISO-8601), default today", "T"},
       {"to", 0, 0, G_OPTION_ARG_STRING, &o.to, "kpi: end (ISO-8601), default tomorrow", "T"},
+      {"sl-variant", 0, 0, G_OPTION_ARG_STRING, &o.sl_variant,
+       "kpi: service-level variant instead of the configured one", "V"},
+      {"sl-threshold-s", 0, 0, G_OPTION_ARG_STRING, &o.sl_threshold_s,
+       "kpi: service-level threshold instead of the configured one", "S"},
+      {"short-abandon-s", 0, 0, G_OPTION_ARG_STRING, &o.short_abandon_s,
+       "kpi: short-abandon limit instead of the configured one", "S"},
+      {"sl-exclude-short-abandons", 0, 0, G_OPTION_ARG_NONE, &o.sl_exclude_short_abandons,
+       "kpi: leave short abandons out of the service level", NULL},
       {"json", 0, 0, G_OPTION_ARG_NONE, &o.json, "kpi: the API's JSON object", NULL},
       {"version", 0, 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL},
       {NULL},

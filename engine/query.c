@@ -78,12 +78,18 @@ add_agent_time(WbStore *store, WbLive *live, gint64 now_ms, One *o, GError **err
   return TRUE;
 }
 
+WbKpiSettings
+wb_query_settings(const WbConfig *cfg, const WbScope *scope)
+{
+  return scope->kind == WB_SCOPE_QUEUE ? wb_config_kpi_for_queue(cfg, scope->key) : cfg->kpi;
+}
+
 gboolean
 wb_query_kpi(WbStore *store, const WbConfig *cfg, WbLive *live, gint64 now_ms, const WbScope *scope,
-             gint64 from_ms, gint64 to_ms, WbQueryResult *out, GError **error)
+             gint64 from_ms, gint64 to_ms, const WbKpiSettings *asked, WbQueryResult *out,
+             GError **error)
 {
-  WbKpiSettings settings =
-      scope->kind == WB_SCOPE_QUEUE ? wb_config_kpi_for_queue(cfg, scope->key) : cfg->kpi;
+  WbKpiSettings settings = asked != NULL ? *asked : wb_query_settings(cfg, scope);
   One o = {.from_ms = from_ms, .to_ms = to_ms};
   gint64 rna = 0;
 

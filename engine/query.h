@@ -28,10 +28,13 @@ typedef struct {
 void wb_query_result_clear(WbQueryResult *r);
 
 /* live may be NULL (then states still open are not counted). now_ms bounds
- * the open states. */
+ * the open states. settings NULL: the scope's configured service-level
+ * settings; else these (a variant or threshold asked for). */
 gboolean wb_query_kpi(WbStore *store, const WbConfig *cfg, WbLive *live, gint64 now_ms,
-                      const WbScope *scope, gint64 from_ms, gint64 to_ms, WbQueryResult *out,
-                      GError **error);
+                      const WbScope *scope, gint64 from_ms, gint64 to_ms,
+                      const WbKpiSettings *settings, WbQueryResult *out, GError **error);
+/* The scope's configured service-level settings. */
+WbKpiSettings wb_query_settings(const WbConfig *cfg, const WbScope *scope);
 
 /* One result per agent seen in the window (calls, states or rings) or
  * configured; a GPtrArray of WbQueryResult*, sorted by agent key. */

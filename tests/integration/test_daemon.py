@@ -46,6 +46,10 @@ def expected_from_file(path, threshold=15):
     }
 
 
+# CONNECT lines of the production sample with a holdtime of at most 10 s.
+WITHIN_10 = 27
+
+
 class DaemonTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="wb-it-files-")
@@ -82,6 +86,20 @@ class DaemonTest(unittest.TestCase):
                 self.assertAlmostEqual(k[key], exp[key], places=4, msg=key)
             self.assertAlmostEqual(k["service_level"]["value"], exp["service_level"], places=4)
             self.assertEqual(k["from"], "2026-02-11T06:00:00.000+08:00")
+        # Any variant or threshold on request, labelled as asked: offered
+        # counts the abandon as a miss, 36 / 50; within 10 s, 22 / 49 (awk).
+        k = d.get_json("/api/v1/kpi?sl_variant=offered&" + q)
+        self.assertEqual(k["service_level"]["variant"], "offered")
+        self.assertAlmostEqual(k["service_level"]["value"], 36 / 50, places=4)
+        k = d.get_json("/api/v1/kpi?sl_threshold_s=10&" + q)
+        self.assertEqual(k["service_level"]["threshold_s"], 10)
+        self.assertAlmostEqual(k["service_level"]["value"], WITHIN_10 / 49, places=4)
+        k = d.get_json("/api/v1/kpi?sl_variant=positive_abandons&sl_exclude_short_abandons=true&" + q)
+        self.assertTrue(k["service_level"]["excludes_short_abandons"])
+        self.assertAlmostEqual(k["service_level"]["value"], 36 / 49, places=4)
+        code, _, body = d.request("/api/v1/kpi?sl_variant=best&" + q)
+        self.assertEqual(code, 400)
+        self.assertIn("best", json.loads(body)["error"])
         # An unencoded '+' in the offset is taken as meant.
         k = d.get_json("/api/v1/kpi?from=2026-02-11T00:00:00+02:00&to=2026-02-12T00:00:00+02:00")
         self.assertEqual(k["offered"], 50)

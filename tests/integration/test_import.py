@@ -92,6 +92,12 @@ class ImportTest(unittest.TestCase):
             want = live.get_json("/api/v1/kpi?" + q)
             self.assertEqual(got, want, scope)
             self.assertGreater(want["answered"], 0)
+        got = json.loads(ctl(live.state_dir, "kpi", "--sl-variant", "offered", "--sl-threshold-s",
+                             "20", "--json", *window).stdout)
+        q = urllib.parse.urlencode({"from": window[1], "to": window[3], "sl_variant": "offered",
+                                    "sl_threshold_s": "20"})
+        self.assertEqual(got, live.get_json("/api/v1/kpi?" + q))
+        self.assertEqual(got["service_level"]["variant"], "offered")
         table = ctl(live.state_dir, "kpi", *window).stdout
         self.assertIn("service_level", table)
         self.assertIn("人工接通率", table)
