@@ -20,12 +20,14 @@ esac
 
 # What building and running need.
 build_debs=(meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libjson-glib-dev
-  libsqlite3-dev libwebsockets-dev libwebsockets-evlib-glib libsodium-dev check tzdata)
+  libsqlite3-dev libwebsockets-dev libwebsockets-evlib-glib libsodium-dev librrd-dev check
+  tzdata fonts-noto-cjk)
 # What the test suite needs besides: a second compiler and the sanitizer
 # runtime, the format check, Debian's Python with websockets for the
-# integration tests, Chromium and CJK fonts for the browser tests.
+# integration tests, Chromium for the browser tests, the stock rrdtool and
+# rrdcached that the archive is checked against.
 test_debs=(clang clang-format libclang-rt-14-dev python3 python3-websockets sqlite3
-  chromium fonts-noto-cjk)
+  chromium rrdtool rrdcached)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then
@@ -88,7 +90,9 @@ meson test -C build/gcc --print-errorlogs
 echo "== clang with AddressSanitizer and UndefinedBehaviorSanitizer: the whole suite"
 CC=clang build build/clang-asan --buildtype=debug -Dwerror=true \
   -Db_sanitize=address,undefined -Db_lundef=false -Dbrowser_tests=enabled
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0 \
+  LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C build/clang-asan --print-errorlogs --timeout-multiplier 3
 
 echo "== all tests passed"

@@ -305,6 +305,92 @@ route_intervals(WbEngine *e, GHashTable *query, WbApiReply *out)
   reply_json(out, b);
 }
 
+static const char *
+series_unit(WbRrdDs ds)
+{
+  switch (ds) {
+  case WB_RRD_LONGEST_WAIT: return "seconds";
+  case WB_RRD_SERVICE_LEVEL: return "ratio";
+  case WB_RRD_WAITING:
+  case WB_RRD_OFFERED:
+  case WB_RRD_ANSWERED:
+  case WB_RRD_ABANDONED: return "calls";
+  default: return "agents";
+  }
+}
+
+static void
+route_series(WbEngine *e, GHashTable *query, WbApiReply *out)
+{
+  WbScope scope;
+  WbRrdDs ds;
+  WbRrdSeries series;
+  gint64 from, to;
+  char scope_text[WB_SCOPE_TEXT_MAX];
+  const char *metric = g_hash_table_lookup(query, "metric");
+  const char *cf = g_hash_table_lookup(query, "cf");
+  const char *res = g_hash_table_lookup(query, "resolution");
+  g_autoptr(GError) error = NULL;
+
+  if (e->rrd == NULL) {
+    reply_error(out, 404, "the RRD archive is switched off ([rrd] enabled = false)");
+    return;
+  }
+  if (!wb_rrd_ds_from_name(metric, &ds)) {
+    reply_error(out, 400,
+                "metric: expected a data source such as offered, service_level or "
+                "waiting, got '%s'",
+                metric);
+    return;
+  }
+  if (cf == NULL)
+    cf = "AVERAGE";
+  if (strcmp(cf, "AVERAGE") != 0 && strcmp(cf, "MIN") != 0 && strcmp(cf, "MAX") != 0) {
+    reply_error(out, 400, "cf: expected AVERAGE, MIN or MAX, got '%s'", cf);
+    return;
+  }
+  gint64 resolution = res != NULL ? g_ascii_strtoll(res, NULL, 10) : 0;
+  if (res != NULL && resolution <= 0) {
+    reply_error(out, 400, "resolution: expected seconds, got '%s'", res);
+    return;
+  }
+  if (!param_scope(query, &scope, out) || !param_window(e, query, &from, &to, out))
+    return;
+  wb_scope_format(&scope, scope_text, sizeof(scope_text));
+  /* Samples waiting to be written belong in the answer. */
+  if (!wb_rrd_archive_flush(e->rrd, &error))
+    g_clear_error(&error);
+  if (!wb_rrd_archive_fetch(e->rrd, scope_text, ds, cf, from / 1000, to / 1000, resolution, &series,
+                            &error)) {
+    reply_error(out, g_error_matches(error, WB_RRD_ERROR, 1) ? 404 : 500, "%s", error->message);
+    return;
+  }
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  wb_kpi_json_string(b, "metric", wb_rrd_ds_name(ds));
+  wb_kpi_json_string(b, "scope", scope_text);
+  wb_kpi_json_string(b, "cf", cf);
+  wb_kpi_json_string(b, "unit", series_unit(ds));
+  wb_kpi_json_int(b, "step_s", series.step_s);
+  wb_kpi_json_time(b, e->tz, "from", series.start_s * 1000);
+  wb_kpi_json_time(b, e->tz, "to", (series.start_s + series.n * series.step_s) * 1000);
+  json_builder_set_member_name(b, "points");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < series.n; i++) {
+    json_builder_begin_array(b);
+    json_builder_add_int_value(b, (series.start_s + (gint64)(i + 1) * series.step_s) * 1000);
+    if (isnan(series.values[i]))
+      json_builder_add_null_value(b);
+    else
+      json_builder_add_double_value(b, round(series.values[i] * 10000.0) / 10000.0);
+    json_builder_end_array(b);
+  }
+  json_builder_end_array(b);
+  json_builder_end_object(b);
+  wb_rrd_series_clear(&series);
+  reply_json(out, b);
+}
+
 static void
 route_definitions(WbApiReply *out)
 {
@@ -411,8 +497,9 @@ static const struct {
   const char *path;
   Need need;
 } routes[] = {
-    {"/healthz", OPEN},       {"/api/v1/definitions", OPEN},  {"/api/v1/live", DISPLAY},
-    {"/api/v1/kpi", DISPLAY}, {"/api/v1/intervals", DISPLAY}, {"/api/v1/agents", DISPLAY},
+    {"/healthz", OPEN},          {"/api/v1/definitions", OPEN},  {"/api/v1/live", DISPLAY},
+    {"/api/v1/kpi", DISPLAY},    {"/api/v1/intervals", DISPLAY}, {"/api/v1/agents", DISPLAY},
+    {"/api/v1/series", DISPLAY},
 };
 
 void
@@ -446,6 +533,7 @@ wb_api_handle(WbEngine *e, const char *method, const char *path, GHashTable *que
   case 2: route_live(e, out); break;
   case 3: route_kpi(e, query, out); break;
   case 4: route_intervals(e, query, out); break;
-  default: route_agents(e, query, out); break;
+  case 5: route_agents(e, query, out); break;
+  default: route_series(e, query, out); break;
   }
 }

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "collectors/queuelog.h"
+#include "engine/sampler.h"
 
 #define PROGRESS_EVERY_US 100000
 
@@ -33,6 +34,7 @@ wb_backfill_queuelog(WbEngine *e, const char *const *paths, guint batch_events,
   WbBackfillProgress p = {0};
   gint64 start = g_get_monotonic_time();
   gint64 calls_before = wb_store_count(e->store, "calls");
+  gint64 last_id_before = wb_store_max_event_id(e->store);
   g_autoptr(WbAgentMap) agents = wb_config_agent_map(e->cfg);
 
   for (const char *const *path = paths; *path != NULL; path++) {
@@ -73,6 +75,16 @@ wb_backfill_queuelog(WbEngine *e, const char *const *paths, guint batch_events,
   wb_store_set_batch(e->store, (guint)e->cfg->batch_events);
   sum_stats(c, &p);
   p.calls = wb_store_count(e->store, "calls") - calls_before;
+  if (ok && wb_store_event_span(e->store, last_id_before, &p.first_ts_ms, &p.last_ts_ms) &&
+      e->rrd != NULL) {
+    WbRrdStats before, after;
+    wb_rrd_archive_stats(e->rrd, &before);
+    /* Up to the end of the last interval that holds data. */
+    ok = wb_sampler_backfill(e->rrd, e->store, e->cfg, e->tz, p.first_ts_ms, p.last_ts_ms + 1,
+                             wb_clock_now_ms(&e->clock), error);
+    wb_rrd_archive_stats(e->rrd, &after);
+    p.rrd_samples = after.values - before.values;
+  }
   p.elapsed_us = g_get_monotonic_time() - start;
   if (progress != NULL)
     progress(&p, user_data);

@@ -24,14 +24,19 @@ typedef struct {
   guint64 events;
   guint64 duplicates; /* events already stored */
   guint64 quarantined;
-  gint64 calls; /* `calls` rows the backfill added */
+  gint64 calls;       /* `calls` rows the backfill added */
+  gint64 first_ts_ms; /* the time span of the events it stored */
+  gint64 last_ts_ms;
+  guint64 rrd_samples; /* RRD samples written for that span */
   gint64 elapsed_us;
 } WbBackfillProgress;
 
 typedef void (*WbBackfillProgressFunc)(const WbBackfillProgress *progress, gpointer user_data);
 
 /* e must be open as the writer, its live model rebuilt. progress, if not
- * NULL, is called every tenth of a second or so; summary gets the totals. */
+ * NULL, is called every tenth of a second or so; summary gets the totals.
+ * The RRD archive (if the engine keeps one) is filled for the span of the
+ * events stored, from their interval rows. */
 gboolean wb_backfill_queuelog(WbEngine *e, const char *const *paths, guint batch_events,
                               WbBackfillProgressFunc progress, gpointer user_data,
                               WbBackfillProgress *summary, GError **error);

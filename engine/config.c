@@ -77,6 +77,14 @@ static const KeyDef keys[] = {
    "Target service level; drives the colours."},
   {"kpi", "state_bands_s", TYPE_LIST, "10;60;300", 0, 0, OFF(state_bands_s),
    "Time-in-state colour bands of the agent cards, in seconds."},
+  {"rrd", "enabled", TYPE_BOOL, "true", 0, 0, OFF(rrd_enabled),
+   "Keep the RRD archive (trends, series API, graphs): one file of about 56 MB per "
+   "queue, agent and the total."},
+  {"rrd", "dir", TYPE_STRING, "", 0, 0, OFF(rrd_dir),
+   "Directory of the RRD files. Empty: <state_dir>/rrd."},
+  {"rrd", "daemon", TYPE_STRING, "", 0, 0, OFF(rrd_daemon),
+   "rrdcached address (e.g. unix:/run/rrdcached.sock): updates go through it and reads "
+   "flush first. Empty: files are written directly."},
   {"queue_log", "paths", TYPE_LIST, "", 0, 0, OFF(queue_logs),
    "Asterisk queue_log files to tail, ';'-separated, read in this order."},
   {"queue_log", "poll_ms", TYPE_INT, "250", 10, 60000, OFF(poll_ms),

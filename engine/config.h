@@ -78,6 +78,10 @@ typedef struct {
   gdouble target_answer_rate;
   gdouble target_service_level;
   char **state_bands_s;
+  /* [rrd] */
+  gboolean rrd_enabled;
+  char *rrd_dir;
+  char *rrd_daemon;
   /* [queue_log] */
   char **queue_logs;
   gint poll_ms;

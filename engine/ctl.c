@@ -2,6 +2,9 @@
  *
  *   wallboardctl [--state-dir DIR] [--config FILE] import queue_log FILE...
  *   wallboardctl [--state-dir DIR] [--config FILE] kpi [--scope S] [--from T] [--to T] [--json]
+ *   wallboardctl [--state-dir DIR] [--config FILE] graph [--scope S] --metric M[,M2...]
+ *                [--from T] [--to T] [--cf AVERAGE|MIN|MAX] [--width W] [--height H]
+ *                [--title TEXT] --out FILE.png|FILE.svg
  *
  * It opens the same state directory as wallboardd with the same code, so an
  * import is the daemon's ingest without the waiting, and kpi answers what
@@ -15,12 +18,14 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine/backfill.h"
 #include "engine/engine.h"
 #include "engine/kpi_json.h"
 #include "engine/query.h"
+#include "rrd/graph.h"
 #include "wb-build-config.h"
 
 typedef struct {
@@ -35,6 +40,13 @@ typedef struct {
   gboolean sl_exclude_short_abandons;
   gboolean json;
   gboolean version;
+  /* graph */
+  char **metrics; /* each "M" or "M,M2,…" */
+  char *cf;
+  gint width;
+  gint height;
+  char *title;
+  char *out;
 } Options;
 
 static void
@@ -48,13 +60,18 @@ options_clear(Options *o)
   g_free(o->sl_variant);
   g_free(o->sl_threshold_s);
   g_free(o->short_abandon_s);
+  g_strfreev(o->metrics);
+  g_free(o->cf);
+  g_free(o->title);
+  g_free(o->out);
 }
 
 static const char usage[] =
     "COMMAND\n\n"
     "Commands:\n"
     "  import queue_log FILE...   backfill Asterisk queue_log files (oldest first)\n"
-    "  kpi                        KPIs of a scope over a window (default: total, today)";
+    "  kpi                        KPIs of a scope over a window (default: total, today)\n"
+    "  graph --metric M --out F   PNG or SVG graph of the RRD archive (default: total, today)";
 
 static gboolean
 open_engine(WbEngine *e, const Options *o, gboolean writer, GError **error)
@@ -133,6 +150,8 @@ cmd_import(const Options *o, char **args, int n)
           " events already stored, in %.1f s (%.0f events/s)\n",
           sum.lines, sum.events, sum.calls, sum.quarantined, sum.duplicates, secs,
           secs > 0 ? sum.events / secs : 0.0);
+  if (sum.rrd_samples > 0)
+    g_print("RRD archive filled with %" G_GUINT64_FORMAT " samples\n", sum.rrd_samples);
   if (sum.quarantined > 0)
     g_print("quarantined lines are kept in the quarantine table of %s/wallboard.db\n", e.state_dir);
   close_engine(&e);
@@ -253,6 +272,256 @@ cmd_kpi(const Options *o)
   return 0;
 }
 
+/* ---- graph ---- */
+
+/* The configuration alone: a graph reads the RRD files, not the store, so
+ * it works beside a running daemon and on a copy of its directory. */
+static WbConfig *
+graph_config(const Options *o, GError **error)
+{
+  g_autoptr(WbConfig) cfg = wb_config_new_defaults();
+  if (o->config != NULL && !wb_config_load_file(cfg, o->config, error))
+    return NULL;
+  if (o->state_dir != NULL && !wb_config_set(cfg, "store", "state_dir", o->state_dir, error))
+    return NULL;
+  return g_steal_pointer(&cfg);
+}
+
+/* [rrd] dir, or <state_dir>/rrd as the daemon has it (engine/engine.c). */
+static char *
+graph_rrd_dir(const WbConfig *cfg)
+{
+  if (cfg->rrd_dir != NULL && *cfg->rrd_dir != '\0')
+    return g_strdup(cfg->rrd_dir);
+  g_autofree char *state_dir = wb_engine_state_dir(cfg);
+  return g_build_filename(state_dir, "rrd", NULL);
+}
+
+/* A metric's name in Chinese, from the KPI registry or the agent states:
+ * the labels of the wallboard and the reports. */
+static const char *
+metric_label_zh(const char *metric)
+{
+  gsize n = 0;
+  const WbKpiDefinition *defs = wb_kpi_definitions(&n);
+  for (gsize i = 0; i < n; i++)
+    if (strcmp(defs[i].key, metric) == 0)
+      return defs[i].label_zh;
+  for (int s = 0; s < WB_AGENT_STATE_COUNT; s++)
+    if (strcmp(wb_agent_state_name((WbAgentState)s), metric) == 0)
+      return wb_agent_state_label_zh((WbAgentState)s);
+  return metric;
+}
+
+/* "5 分钟": a step in words, for the vertical label. */
+static char *
+step_text_zh(gint64 step_s)
+{
+  if (step_s % 86400 == 0)
+    return g_strdup_printf("%" G_GINT64_FORMAT " 天", step_s / 86400);
+  if (step_s % 3600 == 0)
+    return g_strdup_printf("%" G_GINT64_FORMAT " 小时", step_s / 3600);
+  if (step_s % 60 == 0)
+    return g_strdup_printf("%" G_GINT64_FORMAT " 分钟", step_s / 60);
+  return g_strdup_printf("%" G_GINT64_FORMAT " 秒", step_s);
+}
+
+/* The unit of a metric as drawn: counts per step, the service level in
+ * percent, waits in seconds, agents, calls. */
+static char *
+metric_unit_zh(WbRrdDs ds, gint64 step_s)
+{
+  if (wb_rrd_ds_is_count(ds)) {
+    g_autofree char *step = step_text_zh(step_s);
+    return g_strdup_printf("来电数 / %s", step);
+  }
+  switch (ds) {
+  case WB_RRD_SERVICE_LEVEL: return g_strdup("%");
+  case WB_RRD_LONGEST_WAIT: return g_strdup("秒");
+  case WB_RRD_WAITING: return g_strdup("来电数");
+  default: return g_strdup("坐席数");
+  }
+}
+
+/* The --metric options, split at commas, checked against the archive's
+ * data sources. */
+static gboolean
+graph_metrics(const Options *o, GPtrArray *metrics, GError **error)
+{
+  for (char **m = o->metrics; m != NULL && *m != NULL; m++) {
+    g_auto(GStrv) parts = g_strsplit(*m, ",", -1);
+    for (char **p = parts; *p != NULL; p++) {
+      const char *name = g_strstrip(*p);
+      WbRrdDs ds;
+      if (*name == '\0')
+        continue;
+      if (!wb_rrd_ds_from_name(name, &ds)) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "--metric: unknown metric '%s'", name);
+        return FALSE;
+      }
+      if (metrics->len == WB_RRD_GRAPH_MAX_METRICS) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "--metric: at most %d metrics in one graph", WB_RRD_GRAPH_MAX_METRICS);
+        return FALSE;
+      }
+      g_ptr_array_add(metrics, g_strdup(name));
+    }
+  }
+  if (metrics->len == 0) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "--metric: at least one of waiting, longest_wait_s, available, ringing, "
+                "on_call, acw, paused, offline, offered, answered, abandoned, service_level");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* PNG or SVG, by the output file's extension. */
+static const char *
+graph_format(const char *out)
+{
+  const char *dot = out != NULL ? strrchr(out, '.') : NULL;
+  if (dot != NULL && g_ascii_strcasecmp(dot, ".png") == 0)
+    return "PNG";
+  if (dot != NULL && g_ascii_strcasecmp(dot, ".svg") == 0)
+    return "SVG";
+  return NULL;
+}
+
+/* The vertical label: the metrics' units, each once, in their order. */
+static char *
+graph_vertical_label(const WbRrdGraphOptions *g, gint64 step_s)
+{
+  g_autoptr(GPtrArray) units = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i < WB_RRD_GRAPH_MAX_METRICS && g->metrics[i] != NULL; i++) {
+    WbRrdDs ds = WB_RRD_WAITING;
+    wb_rrd_ds_from_name(g->metrics[i], &ds);
+    char *unit = metric_unit_zh(ds, step_s);
+    if (g_ptr_array_find_with_equal_func(units, unit, g_str_equal, NULL))
+      g_free(unit);
+    else
+      g_ptr_array_add(units, unit);
+  }
+  g_ptr_array_add(units, NULL);
+  return g_strjoinv(" · ", (char **)units->pdata);
+}
+
+/* "全部队列 呼入人工量、接通量 2026-11-28 00:00 – 2026-11-29 00:00" */
+static char *
+graph_title(const WbConfig *cfg, GTimeZone *tz, const WbScope *scope, GPtrArray *labels,
+            gint64 from_ms, gint64 to_ms)
+{
+  const char *name = "全部队列";
+  if (scope->kind == WB_SCOPE_QUEUE)
+    name = wb_config_queue_name(cfg, scope->key);
+  else if (scope->kind == WB_SCOPE_AGENT)
+    name = wb_config_agent_name(cfg, scope->key);
+  g_autoptr(GDateTime) from_utc = g_date_time_new_from_unix_utc(from_ms / 1000);
+  g_autoptr(GDateTime) to_utc = g_date_time_new_from_unix_utc(to_ms / 1000);
+  g_autoptr(GDateTime) from = g_date_time_to_timezone(from_utc, tz);
+  g_autoptr(GDateTime) to = g_date_time_to_timezone(to_utc, tz);
+  g_autofree char *from_text = g_date_time_format(from, "%Y-%m-%d %H:%M");
+  g_autofree char *to_text = g_date_time_format(to, "%Y-%m-%d %H:%M");
+  g_autoptr(GString) joined = g_string_new(NULL);
+  for (guint i = 0; i < labels->len; i++)
+    g_string_append_printf(joined, "%s%s", i > 0 ? "、" : "",
+                           (const char *)g_ptr_array_index(labels, i));
+  return g_strdup_printf("%s %s  %s – %s", name, joined->str, from_text, to_text);
+}
+
+static int
+graph_fail(const char *what, const GError *error, int rc)
+{
+  g_printerr("wallboardctl: %s%s\n", what, error->message);
+  return rc;
+}
+
+static int
+cmd_graph(const Options *o)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) metrics = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func(g_free);
+  WbScope scope;
+
+  if (!wb_scope_parse(o->scope, &scope)) {
+    g_printerr("wallboardctl: --scope: expected total, queue:NAME or agent:KEY\n");
+    return 2;
+  }
+  if (!graph_metrics(o, metrics, &error))
+    return graph_fail("", error, 2);
+  const char *format = graph_format(o->out);
+  if (format == NULL) {
+    g_printerr("wallboardctl: --out: a file name ending in .png or .svg\n");
+    return 2;
+  }
+  if (o->width < 0 || o->height < 0) {
+    g_printerr("wallboardctl: --width/--height: pixels of the plot area\n");
+    return 2;
+  }
+  g_autoptr(WbConfig) cfg = graph_config(o, &error);
+  if (cfg == NULL)
+    return graph_fail("", error, 1);
+  g_autoptr(GTimeZone) tz = g_time_zone_new_identifier(cfg->timezone);
+  if (tz == NULL) {
+    g_printerr("wallboardctl: [kpi] timezone: unknown time zone '%s'\n", cfg->timezone);
+    return 1;
+  }
+  WbClock clock = {.rate = 1.0};
+  gint64 now = wb_clock_now_ms(&clock);
+  gint64 from = wb_day_start_ms(tz, now), to = wb_day_end_ms(tz, now);
+  if ((o->from != NULL && !wb_time_parse(tz, o->from, &from)) ||
+      (o->to != NULL && !wb_time_parse(tz, o->to, &to)) || from >= to) {
+    g_printerr("wallboardctl: --from/--to: ISO-8601 times or epoch ms, from before to\n");
+    return 2;
+  }
+  /* rrd_graph draws its time axis in the process's local time: make that
+   * the centre's, as --from and --to are. Safe here: no thread runs yet. */
+  g_setenv("TZ", cfg->timezone, TRUE);
+  tzset();
+
+  char scope_text[WB_EVENT_ID_MAX + 8];
+  wb_scope_format(&scope, scope_text, sizeof(scope_text));
+  g_autofree char *rrd_dir = graph_rrd_dir(cfg);
+  WbRrdGraphOptions g = {
+      .rrd_dir = rrd_dir,
+      .scope = scope_text,
+      .cf = o->cf,
+      .from_s = from / 1000,
+      .to_s = (to + 999) / 1000,
+      .width = (guint)o->width,
+      .height = (guint)o->height,
+      .format = format,
+      .daemon_addr = cfg->rrd_daemon,
+  };
+  for (guint i = 0; i < metrics->len; i++) {
+    g.metrics[i] = g_ptr_array_index(metrics, i);
+    const char *zh = metric_label_zh(g.metrics[i]);
+    g_ptr_array_add(labels, strcmp(g.metrics[i], "service_level") == 0
+                                ? g_strdup_printf("%s (%%)", zh)
+                                : g_strdup(zh));
+    g.labels[i] = g_ptr_array_index(labels, i);
+  }
+  g_autofree char *vertical = graph_vertical_label(&g, wb_rrd_graph_step(&g));
+  g_autofree char *title =
+      o->title != NULL ? g_strdup(o->title) : graph_title(cfg, tz, &scope, labels, from, to);
+  g.vertical_label = vertical;
+  g.title = title;
+
+  g_autoptr(GBytes) image = wb_rrd_graph_render(&g, &error);
+  if (image == NULL)
+    return graph_fail(
+        "", error, g_error_matches(error, WB_RRD_GRAPH_ERROR, WB_RRD_GRAPH_ERROR_INVALID) ? 2 : 1);
+  gsize len = 0;
+  const char *data = g_bytes_get_data(image, &len);
+  if (!g_file_set_contents(o->out, data, (gssize)len, &error))
+    return graph_fail("--out: ", error, 1);
+  g_print("%s: %s graph of %s, %s, %" G_GSIZE_FORMAT " bytes\n", o->out, format, scope_text, title,
+          len);
+  return 0;
+}
+
 /* A command line tool speaks through its output; only warnings and worse
  * go to stderr beside it. */
 static GLogWriterOutput
@@ -272,9 +541,11 @@ main(int argc, char **argv)
   GOptionEntry entries[] = {
       {"state-dir", 's', 0, G_OPTION_ARG_FILENAME, &o.state_dir, "State directory", "DIR"},
       {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config, "Configuration file", "FILE"},
-      {"scope", 0, 0, G_OPTION_ARG_STRING, &o.scope, "kpi: total, queue:NAME or agent:KEY", "S"},
-      {"from", 0, 0, G_OPTION_ARG_STRING, &o.from, "kpi: start (ISO-8601), default today", "T"},
-      {"to", 0, 0, G_OPTION_ARG_STRING, &o.to, "kpi: end (ISO-8601), default tomorrow", "T"},
+      {"scope", 0, 0, G_OPTION_ARG_STRING, &o.scope, "kpi, graph: total, queue:NAME or agent:KEY",
+       "S"},
+      {"from", 0, 0, G_OPTION_ARG_STRING, &o.from, "kpi, graph: start (ISO-8601), default today",
+       "T"},
+      {"to", 0, 0, G_OPTION_ARG_STRING, &o.to, "kpi, graph: end (ISO-8601), default tomorrow", "T"},
       {"sl-variant", 0, 0, G_OPTION_ARG_STRING, &o.sl_variant,
        "kpi: service-level variant instead of the configured one", "V"},
       {"sl-threshold-s", 0, 0, G_OPTION_ARG_STRING, &o.sl_threshold_s,
@@ -284,6 +555,14 @@ main(int argc, char **argv)
       {"sl-exclude-short-abandons", 0, 0, G_OPTION_ARG_NONE, &o.sl_exclude_short_abandons,
        "kpi: leave short abandons out of the service level", NULL},
       {"json", 0, 0, G_OPTION_ARG_NONE, &o.json, "kpi: the API's JSON object", NULL},
+      {"metric", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &o.metrics,
+       "graph: metrics to draw, comma-separated or repeated (offered, service_level, …)", "M"},
+      {"cf", 0, 0, G_OPTION_ARG_STRING, &o.cf, "graph: AVERAGE (default), MIN or MAX", "CF"},
+      {"width", 0, 0, G_OPTION_ARG_INT, &o.width, "graph: plot width in pixels (800)", "W"},
+      {"height", 0, 0, G_OPTION_ARG_INT, &o.height, "graph: plot height in pixels (300)", "H"},
+      {"title", 0, 0, G_OPTION_ARG_STRING, &o.title, "graph: title instead of scope and metrics",
+       "TEXT"},
+      {"out", 'o', 0, G_OPTION_ARG_FILENAME, &o.out, "graph: output file, .png or .svg", "FILE"},
       {"version", 0, 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL},
       {NULL},
   };
@@ -307,6 +586,10 @@ main(int argc, char **argv)
     rc = cmd_import(&o, argv + 2, argc - 2);
   } else if (argc >= 2 && strcmp(argv[1], "kpi") == 0) {
     rc = cmd_kpi(&o);
+  } else if (argc >= 2 && strcmp(argv[1], "graph") == 0) {
+    rc = argc == 2 ? cmd_graph(&o) : 2;
+    if (argc > 2)
+      g_printerr("wallboardctl: graph: unexpected argument '%s'\n", argv[2]);
   } else {
     g_autofree char *help = g_option_context_get_help(ctx, TRUE, NULL);
     g_printerr("%s", help);

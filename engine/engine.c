@@ -107,6 +107,14 @@ wb_engine_open(WbEngine *e, gboolean writer, GError **error)
     return FALSE;
   e->live = wb_live_new(e->cfg, e->tz);
   e->bus = wb_bus_new(e->store, e->live, e->cfg, e->tz, key);
+  if (e->cfg->rrd_enabled) {
+    g_autofree char *dir = e->cfg->rrd_dir != NULL && *e->cfg->rrd_dir != '\0'
+                               ? g_strdup(e->cfg->rrd_dir)
+                               : g_build_filename(e->state_dir, "rrd", NULL);
+    e->rrd = wb_rrd_archive_new(dir, e->cfg->rrd_daemon, error);
+    if (e->rrd == NULL)
+      return FALSE;
+  }
   e->collectors = g_ptr_array_new_with_free_func((GDestroyNotify)wb_collector_free);
   return TRUE;
 }
@@ -133,6 +141,12 @@ wb_engine_clear(WbEngine *e)
    * positions (see WbSink.checkpoint). */
   g_clear_pointer(&e->bus, wb_bus_free);
   g_clear_pointer(&e->store, wb_store_free);
+  if (e->rrd != NULL) {
+    g_autoptr(GError) error = NULL;
+    if (!wb_rrd_archive_flush(e->rrd, &error))
+      g_warning("%s", error->message);
+    g_clear_pointer(&e->rrd, wb_rrd_archive_free);
+  }
   g_clear_pointer(&e->collectors, g_ptr_array_unref);
   g_clear_pointer(&e->live, wb_live_free);
   g_clear_pointer(&e->tz, g_time_zone_unref);

@@ -15,6 +15,7 @@
 #include "engine/config.h"
 #include "engine/live.h"
 #include "engine/store.h"
+#include "rrd/archive.h"
 
 G_BEGIN_DECLS
 
@@ -25,6 +26,7 @@ typedef struct {
   WbStore *store;
   WbLive *live;
   WbBus *bus;
+  WbRrdArchive *rrd;     /* NULL when [rrd] enabled is false */
   GPtrArray *collectors; /* WbCollector* */
   gboolean demo;
   gint64 started_us; /* monotonic */

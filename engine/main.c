@@ -19,6 +19,7 @@
 #include "collectors/sim.h"
 #include "engine/auth.h"
 #include "engine/engine.h"
+#include "engine/sampler.h"
 #include "engine/server.h"
 #include "wb-build-config.h"
 
@@ -29,6 +30,7 @@ typedef struct {
   GMainLoop *loop;
   WbServer *server;
   WbSim *sim;
+  WbSampler *sampler;
   WbAgentMap *agents;
   GLogLevelFlags log_limit;
   gboolean stopping;
@@ -219,6 +221,12 @@ stop_ingest(Daemon *d)
 
   if (d->sim != NULL)
     wb_sim_stop(d->sim);
+  if (d->sampler != NULL) {
+    wb_sampler_stop(d->sampler);
+    if (!wb_sampler_flush(d->sampler, &error))
+      g_warning("shutdown: RRD flush failed: %s", error->message);
+    g_clear_error(&error);
+  }
   for (guint i = 0; e->collectors != NULL && i < e->collectors->len; i++) {
     WbCollector *c = g_ptr_array_index(e->collectors, i);
     c->ops->stop(c);
@@ -260,6 +268,7 @@ daemon_clear(Daemon *d)
   WbEngine *e = &d->engine;
 
   g_clear_pointer(&d->server, wb_server_free);
+  g_clear_pointer(&d->sampler, wb_sampler_free);
   wb_engine_clear(e);
   g_clear_pointer(&d->sim, wb_sim_free);
   g_clear_pointer(&d->agents, wb_agent_map_free);
@@ -292,6 +301,10 @@ run(Daemon *d)
   write_url_file(d);
   wb_bus_start_flush(e->bus, (guint)e->cfg->flush_ms);
   g_timeout_add_seconds(PRUNE_INTERVAL_S, on_prune, d);
+  if (e->rrd != NULL) {
+    d->sampler = wb_sampler_new(e, e->rrd);
+    wb_sampler_start(d->sampler);
+  }
   g_unix_signal_add(SIGINT, on_signal, d);
   g_unix_signal_add(SIGTERM, on_signal, d);
   if (e->demo) {

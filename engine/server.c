@@ -21,6 +21,17 @@ G_DEFINE_QUARK(wb_server_error, wb_server_error)
 
 enum { PROTO_HTTP_API, PROTO_TOPICS, PROTO_END, PROTO_COUNT };
 
+/* Front-end libraries from npm, served by us (no CDN): URL, the files in an
+ * installed tree, and where npm puts them in the source tree. */
+static const struct {
+  const char *mountpoint;
+  const char *installed;
+  const char *npm;
+} vendors[] = {
+    {"/vendor/uplot", "vendor/uplot", "node_modules/uplot/dist"},
+};
+#define VENDOR_COUNT G_N_ELEMENTS(vendors)
+
 struct WbServer {
   WbEngine *engine;
   struct lws_context *context; /* set to NULL by lws once destroyed */
@@ -28,6 +39,9 @@ struct WbServer {
   struct lws_http_mount mount_root;
   struct lws_http_mount mount_api;
   struct lws_http_mount mount_health;
+  struct lws_http_mount mount_vendor[VENDOR_COUNT];
+  char *vendor_dirs[VENDOR_COUNT];
+  const struct lws_http_mount *mounts; /* the head of the chain */
   WbTopics *topics;
   char *iface;
   char *dashboards;
@@ -235,6 +249,22 @@ find_dashboards(const WbConfig *cfg)
   return g_build_filename(WB_SOURCE_DIR, "dashboards", NULL);
 }
 
+/* An npm package's files, installed or in the source tree; NULL if npm
+ * has not put it there (the page then does without). */
+static char *
+find_vendor(gsize i)
+{
+  g_autofree char *installed = g_build_filename(WB_DATADIR, vendors[i].installed, NULL);
+  if (g_file_test(installed, G_FILE_TEST_IS_DIR))
+    return g_steal_pointer(&installed);
+  g_autofree char *npm = g_build_filename(WB_SOURCE_DIR, vendors[i].npm, NULL);
+  if (g_file_test(npm, G_FILE_TEST_IS_DIR))
+    return g_steal_pointer(&npm);
+  g_message("server: %s is missing (npm ci installs it); %s is not served", vendors[i].npm,
+            vendors[i].mountpoint);
+  return NULL;
+}
+
 static gboolean
 parse_listen(const char *listen, char **host, int *port, GError **error)
 {
@@ -281,6 +311,24 @@ setup_mounts(WbServer *srv)
   srv->mount_health.mountpoint_len = 8;
   srv->mount_health.origin = "http-api";
   srv->mount_health.origin_protocol = LWSMPRO_CALLBACK;
+
+  const struct lws_http_mount *next = &srv->mount_health;
+  for (gsize i = 0; i < VENDOR_COUNT; i++) {
+    srv->vendor_dirs[i] = find_vendor(i);
+    if (srv->vendor_dirs[i] == NULL)
+      continue;
+    struct lws_http_mount *m = &srv->mount_vendor[i];
+    m->mount_next = next;
+    m->mountpoint = vendors[i].mountpoint;
+    m->mountpoint_len = (unsigned char)strlen(vendors[i].mountpoint);
+    m->origin = srv->vendor_dirs[i];
+    m->origin_protocol = LWSMPRO_FILE;
+    /* A library changes only with its version: let browsers keep it. */
+    m->cache_max_age = 86400;
+    m->cache_reusable = 1;
+    next = m;
+  }
+  srv->mounts = next;
 }
 
 WbServer *
@@ -313,7 +361,7 @@ wb_server_start(WbEngine *engine, GMainLoop *loop, GError **error)
           ? NULL
           : srv->iface;
   info.protocols = srv->protocols;
-  info.mounts = &srv->mount_health;
+  info.mounts = srv->mounts;
   info.options = LWS_SERVER_OPTION_GLIB |
                  LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE |
                  LWS_SERVER_OPTION_VALIDATE_UTF8;
@@ -380,6 +428,8 @@ wb_server_free(WbServer *srv)
   if (srv->context != NULL)
     lws_context_destroy(srv->context);
   wb_topics_free(srv->topics);
+  for (gsize i = 0; i < VENDOR_COUNT; i++)
+    g_free(srv->vendor_dirs[i]);
   g_free(srv->iface);
   g_free(srv->dashboards);
   g_free(srv->url);

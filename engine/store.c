@@ -1040,3 +1040,49 @@ wb_store_ring_noanswers(WbStore *store, const char *queue, gint64 from_ms, gint6
     return sql_fail(store, error, "ring-no-answer query");
   return TRUE;
 }
+
+gint64
+wb_store_max_event_id(WbStore *store)
+{
+  return query_int(store, "SELECT max(id) FROM events WHERE ?1 = ?1", 0, 0);
+}
+
+gboolean
+wb_store_event_span(WbStore *store, gint64 after_id, gint64 *first_ms, gint64 *last_ms)
+{
+  sqlite3_stmt *st = NULL;
+  gboolean found = FALSE;
+
+  /* A range of ids, read in id order: no time index needed. */
+  if (sqlite3_prepare_v2(store->db, "SELECT min(ts_ms), max(ts_ms) FROM events WHERE id > ?", -1,
+                         &st, NULL) != SQLITE_OK)
+    return FALSE;
+  sqlite3_bind_int64(st, 1, after_id);
+  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+    *first_ms = sqlite3_column_int64(st, 0);
+    *last_ms = sqlite3_column_int64(st, 1);
+    found = TRUE;
+  }
+  sqlite3_finalize(st);
+  return found;
+}
+
+GPtrArray *
+wb_store_interval_scopes(WbStore *store, gint size_min, gint64 from_ms, gint64 to_ms)
+{
+  sqlite3_stmt *st = NULL;
+  GPtrArray *scopes = g_ptr_array_new_with_free_func(g_free);
+
+  if (sqlite3_prepare_v2(store->db,
+                         "SELECT DISTINCT scope FROM intervals WHERE size_min = ?"
+                         " AND start_ms >= ? AND start_ms < ? ORDER BY scope",
+                         -1, &st, NULL) != SQLITE_OK)
+    return scopes;
+  sqlite3_bind_int(st, 1, size_min);
+  sqlite3_bind_int64(st, 2, from_ms);
+  sqlite3_bind_int64(st, 3, to_ms);
+  while (sqlite3_step(st) == SQLITE_ROW)
+    g_ptr_array_add(scopes, g_strdup((const char *)sqlite3_column_text(st, 0)));
+  sqlite3_finalize(st);
+  return scopes;
+}

@@ -96,6 +96,13 @@ gboolean wb_store_foreach_agent_span(WbStore *store, const char *agent, gint64 f
 gboolean wb_store_ring_noanswers(WbStore *store, const char *queue, gint64 from_ms, gint64 to_ms,
                                  GHashTable *per_agent, gint64 *total, GError **error);
 
+/* The newest event id (0 if none), and the time span of the events after
+ * an id: what an import brought. */
+gint64 wb_store_max_event_id(WbStore *store);
+gboolean wb_store_event_span(WbStore *store, gint64 after_id, gint64 *first_ms, gint64 *last_ms);
+/* The scopes that have rows of a size in [from_ms, to_ms). */
+GPtrArray *wb_store_interval_scopes(WbStore *store, gint size_min, gint64 from_ms, gint64 to_ms);
+
 /* Small persistent values: the caller-hash key, … */
 GBytes *wb_store_get_setting(WbStore *store, const char *key);
 gboolean wb_store_set_setting(WbStore *store, const char *key, GBytes *value, GError **error);

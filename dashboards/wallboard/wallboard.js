@@ -8,8 +8,12 @@
 // ts_ms of the last frame plus the local time elapsed since, times
 // clock_rate (the demo may run faster than real time). The clock, the
 // longest wait and each agent's time in state tick from it between frames.
+//
+// Today's trend (trend.js) fetches /api/v1/series once a minute and after a
+// reconnect, not on frames; this file only tells it the day and the stream.
 
 import { WbClient, tokenFromPage } from '../js/wb-client.js';
+import { TrendPanel } from './trend.js';
 
 // ---- thresholds that the server does not send ----
 // Rates: green at or above target, amber up to RATE_AMBER_BAND below, red
@@ -175,6 +179,29 @@ function setTile(key, value, cls, foot) {
   }
   if (unit) setText(unit, u);
   if (foot !== undefined) setFoot(el.foot, foot);
+  fitValue(el.root);
+}
+
+// A value wider than its tile ("1:02:03" waited, a long day's count) is
+// shrunk to fit instead of spilling over; measured only when it changed.
+function fitValue(root) {
+  const box = $('.tile-value', root);
+  const text = box.textContent;
+  if (box.dataset.fitted === text && box.dataset.fitW === String(box.clientWidth)) return;
+  box.style.fontSize = '';
+  const kids = [...box.children];
+  if (kids.length) {
+    const left = Math.min(...kids.map((k) => k.getBoundingClientRect().left));
+    const right = Math.max(...kids.map((k) => k.getBoundingClientRect().right));
+    const need = right - left;
+    const room = box.clientWidth;
+    if (need > room && room > 0) {
+      const px = parseFloat(getComputedStyle(box).fontSize);
+      box.style.fontSize = `${Math.floor(px * (room / need) * 0.97)}px`;
+    }
+  }
+  box.dataset.fitted = text;
+  box.dataset.fitW = String(box.clientWidth);
 }
 
 // parts: HTML snippets (escaped by the caller), laid out left to right
@@ -351,7 +378,8 @@ function fitCards(container, n) {
   }
   // Narrower columns need smaller text too: scale by height and by width.
   const byHeight = cardH / CARD_BASE_REM;
-  const byWidth = 2.15 / cols;
+  // (2.15 suits the 37.75rem wide cards area the sizes were tuned on.)
+  const byWidth = (2.15 / cols) * Math.min(1, container.clientWidth / rem / 37.75);
   // Four or more columns: name over state and time, no call count.
   const dense = cols >= 4;
   const font = Math.max(0.5, Math.min(1.25, byHeight, dense ? byWidth * 1.45 : byWidth));
@@ -426,8 +454,12 @@ function tickClock() {
 
 // Server time at which the last frame arrived (for "数据中断 自 HH:MM:SS").
 let lastFrameServerMs = null;
+let trend = null;
 
 function renderStatus(status) {
+  // Live again after an outage (or for the first time): the trend panel
+  // refetches with the next wallboard frame.
+  if (trend) trend.setLive(status.state === 'live');
   document.body.dataset.stream = status.state;
   const badge = $('#stream-state');
   badge.dataset.state = status.state;
@@ -459,7 +491,20 @@ async function main() {
   await loadLabels();
   tickClock();
 
-  const client = new WbClient({
+  let client = null;
+  trend = new TrendPanel({
+    root: $('#trend'),
+    token: tokenFromPage(),
+    t,
+    serverNow,
+    offsetMin: () => clock.offsetMin,
+    // A killed daemon closes the socket at once, seconds before the stream
+    // counts as stale.
+    online: () => client?.state === 'live' && client.ws?.readyState === WebSocket.OPEN,
+  });
+  window.wbTrend = trend; // for the browser test
+
+  client = new WbClient({
     topics: ['wallboard', 'agents'],
     onFrame(frame) {
       // Heartbeats carry the server's now. A topic's ts_ms is the time of
@@ -481,6 +526,7 @@ async function main() {
         const off = offsetFromIso(data.ts);
         if (off !== null) clock.offsetMin = off;
         renderWallboard();
+        trend.update(data);
         if (agentsData) tickAgents();
       } else if (topic === 'agents') {
         agentsData = data;
@@ -496,7 +542,10 @@ async function main() {
   // Ticks: the clock and the ticking values change once a second; checking
   // four times a second keeps them on the second without drifting.
   setInterval(tickClock, 250);
-  window.addEventListener('resize', () => renderAgents());
+  window.addEventListener('resize', () => {
+    renderAgents();
+    for (const el of document.querySelectorAll('.tile')) fitValue(el);
+  });
 }
 
 main();
