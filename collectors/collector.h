@@ -98,6 +98,9 @@ typedef struct {
   guint (*n_sources)(WbCollector *c);
   const char *(*source)(WbCollector *c, guint i);
   void (*stats)(WbCollector *c, guint i, WbCollectorStats *out);
+  /* TRUE while it reads a backlog (at start, after a stop): what it sends
+   * then is history, not now. */
+  gboolean (*catching_up)(WbCollector *c);
   void (*free)(WbCollector *c);
 } WbCollectorOps;
 

@@ -494,6 +494,13 @@ queuelog_stats(WbCollector *c, guint i, WbCollectorStats *out)
   *out = t->stats;
 }
 
+static gboolean
+queuelog_catching_up(WbCollector *c)
+{
+  /* The idle source runs only while a read left more to read. */
+  return ((Queuelog *)c)->idle_id != 0;
+}
+
 static void
 queuelog_free(WbCollector *c)
 {
@@ -509,6 +516,7 @@ static const WbCollectorOps queuelog_ops = {
     .n_sources = queuelog_n_sources,
     .source = queuelog_source,
     .stats = queuelog_stats,
+    .catching_up = queuelog_catching_up,
     .free = queuelog_free,
 };
 

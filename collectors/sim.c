@@ -33,6 +33,7 @@ struct WbSim {
   guint64 seed;
   double speed;
   GTimeZone *tz;
+  guint history_days;
   int fd;
   gint64 file_size; /* what a failed write is cut back to */
   WbSimGen *gen;
@@ -274,7 +275,8 @@ sim_begin(WbSim *sim, const FileTail *tail, const char *why, gint64 real_now_ms,
     }
     g_message("%s: %s, moved to %s", sim->path, why, old);
   }
-  gint64 origin_ms = wb_sim_local_midnight_ms(sim->tz, real_now_ms);
+  gint64 origin_ms = wb_sim_local_midnight_ms(
+      sim->tz, real_now_ms - (gint64)MIN(sim->history_days, 30) * 86400000);
   if (!sidecar_save(sim, origin_ms, error))
     return FALSE;
   sim->gen = wb_sim_gen_new(sim->seed, sim->tz, wb_sim_floor_div(origin_ms, 1000));
@@ -418,6 +420,7 @@ wb_sim_start(const WbSimOptions *opts, GError **error)
   sim->path = g_strdup(opts->path);
   sim->seed = opts->seed;
   sim->speed = opts->speed;
+  sim->history_days = opts->history_days;
   sim->tz = opts->tz ? g_time_zone_ref(opts->tz) : g_time_zone_new_local();
   sim->pending = g_string_new(NULL);
   /* the only two looks at the clocks: where simulated time starts, and

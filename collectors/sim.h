@@ -39,12 +39,15 @@ typedef struct WbSim WbSim;
 typedef struct {
   const char *path; /* queue_log file to append to; its directory must exist */
   guint64 seed;
-  gdouble speed; /* simulated seconds per real second, >= 0.1 */
-  GTimeZone *tz; /* the centre's time zone: hour-of-day profile, shifts */
+  gdouble speed;      /* simulated seconds per real second, >= 0.1 */
+  GTimeZone *tz;      /* the centre's time zone: hour-of-day profile, shifts */
+  guint history_days; /* a first start begins this many days before today */
 } WbSimOptions;
 
 /* Opens (or resumes) the demo file and writes everything up to now: traffic
- * since local midnight of the origin day on a first start. Then attaches a
+ * since local midnight of the origin day, history_days before today on a
+ * first start (a week of history gives trends something to compare with;
+ * at most 30 days). Then attaches a
  * timer to the thread-default main context that appends new lines as
  * simulated time passes. */
 WbSim *wb_sim_start(const WbSimOptions *opts, GError **error);

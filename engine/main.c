@@ -155,6 +155,9 @@ start_demo(Daemon *d, GPtrArray *paths, GError **error)
       .seed = (guint64)e->cfg->demo_seed,
       .speed = e->cfg->demo_speed,
       .tz = e->tz,
+      /* A week and a day: the trend compares today with the same weekday
+       * of last week. */
+      .history_days = 8,
   };
   d->sim = wb_sim_start(&opts, error);
   if (d->sim == NULL)

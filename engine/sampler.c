@@ -18,9 +18,13 @@ typedef struct {
   gint64 offered, answered, abandoned;
 } Counts;
 
+/* How far back a gap in the archive is filled from intervals at start. */
+#define GAP_FILL_MAX_MS (14 * 86400 * 1000LL)
+
 struct WbSampler {
   WbEngine *e;
   WbRrdArchive *archive;
+  gboolean gap_filled;
   gint64 last_step_s;
   guint since_flush;
   guint timer_id;
@@ -104,6 +108,39 @@ sample_agent(WbSampler *s, const WbLiveView *v, const WbAgentView *a, gint64 ts_
   wb_rrd_archive_add(s->archive, scope, &out);
 }
 
+static gboolean
+collectors_caught_up(WbEngine *e)
+{
+  for (guint i = 0; e->collectors != NULL && i < e->collectors->len; i++) {
+    WbCollector *c = g_ptr_array_index(e->collectors, i);
+    if (c->ops->catching_up != NULL && c->ops->catching_up(c))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* What happened while nothing sampled (the daemon stopped, or a demo's
+ * history written at its first start) is in the intervals: fill the gap
+ * from them, up to the step before the first live sample. */
+static void
+fill_gap(WbSampler *s, gint64 step_s)
+{
+  WbEngine *e = s->e;
+  gint64 last_ms = wb_rrd_archive_last(s->archive, "total") * 1000;
+  gint64 from = MAX(last_ms, step_s * 1000 - GAP_FILL_MAX_MS);
+  gint64 to = (step_s - WB_RRD_STEP_S) * 1000;
+  g_autoptr(GError) error = NULL;
+
+  if (to - from <= WB_RRD_HEARTBEAT_S * 1000LL)
+    return;
+  if (!wb_bus_flush(e->bus, &error) ||
+      !wb_sampler_backfill(s->archive, e->store, e->cfg, e->tz, from, to, to, &error)) {
+    g_warning("rrd: filling the archive from intervals failed: %s", error->message);
+    return;
+  }
+  g_message("rrd: filled the archive from intervals since %" G_GINT64_FORMAT, from / 1000);
+}
+
 void
 wb_sampler_tick(WbSampler *s, gint64 now_ms)
 {
@@ -112,6 +149,13 @@ wb_sampler_tick(WbSampler *s, gint64 now_ms)
 
   if (step_s <= s->last_step_s)
     return;
+  /* While a backlog is read, a view of now is a view of the past. */
+  if (!s->gap_filled) {
+    if (!collectors_caught_up(s->e))
+      return;
+    fill_gap(s, step_s);
+    s->gap_filled = TRUE;
+  }
   s->last_step_s = step_s;
   g_autoptr(WbLiveView) v = wb_live_view(s->e->live, now_ms);
   sample_queue(s, v, &v->total, "total", step_s);
