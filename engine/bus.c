@@ -3,6 +3,8 @@
 
 #include "engine/bus.h"
 
+#include "engine/records.h"
+
 #include <sodium.h>
 #include <string.h>
 
@@ -165,7 +167,14 @@ sink_event(WbSink *sink, WbEvent *ev)
   }
   if (rc == 0)
     return FALSE;
-  wb_live_apply(bus->live, ev);
+  if (!wb_event_is_record(ev->type)) {
+    wb_live_apply(bus->live, ev);
+    return TRUE;
+  }
+  /* A record the table cannot take is still an event kept: the failure
+   * is counted and logged, and the batch goes on. */
+  if (!wb_records_apply(bus->store, ev, &error))
+    note_error(bus, error);
   return TRUE;
 }
 
@@ -249,7 +258,8 @@ static void
 replay_one(const WbEvent *ev, gpointer user_data)
 {
   WbBus *bus = user_data;
-  wb_live_apply(bus->live, ev);
+  if (!wb_event_is_record(ev->type))
+    wb_live_apply(bus->live, ev);
 }
 
 gboolean

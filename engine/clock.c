@@ -3,6 +3,7 @@
 
 #include "engine/clock.h"
 
+#include <stdio.h>
 #include <string.h>
 
 gint64
@@ -61,6 +62,35 @@ wb_day_format(GTimeZone *tz, gint64 ms)
   return t != NULL ? g_date_time_format(t, "%Y-%m-%d") : g_strdup("");
 }
 
+/* What spreadsheets write, in local time: "2026/11/28 8:00",
+ * "2026-11-28 08:00:00", "2026/11/28". */
+static GDateTime *
+local_spreadsheet_time(GTimeZone *tz, const char *text)
+{
+  int y, mo, d, h = 0, mi = 0, n = 0;
+  double sec = 0;
+  char sep1, sep2;
+
+  if (sscanf(text, "%4d%c%2d%c%2d%n", &y, &sep1, &mo, &sep2, &d, &n) != 5 || sep1 != sep2 ||
+      (sep1 != '-' && sep1 != '/' && sep1 != '.'))
+    return NULL;
+  const char *rest = text + n;
+  if (*rest == ' ' || *rest == 'T') {
+    int m = 0;
+    if (sscanf(rest + 1, "%2d:%2d%n", &h, &mi, &m) != 2)
+      return NULL;
+    rest += 1 + m;
+    if (*rest == ':') {
+      if (sscanf(rest + 1, "%lf%n", &sec, &m) != 1)
+        return NULL;
+      rest += 1 + m;
+    }
+  }
+  if (*rest != '\0' || h > 23 || mi > 59 || sec < 0 || sec >= 60)
+    return NULL;
+  return g_date_time_new(tz, y, mo, d, h, mi, sec);
+}
+
 gboolean
 wb_time_parse(GTimeZone *tz, const char *text, gint64 *out_ms)
 {
@@ -81,6 +111,8 @@ wb_time_parse(GTimeZone *tz, const char *text, gint64 *out_ms)
   } else {
     t = g_date_time_new_from_iso8601(text, tz);
   }
+  if (t == NULL)
+    t = local_spreadsheet_time(tz, text);
   if (t == NULL)
     return FALSE;
   *out_ms = g_date_time_to_unix(t) * 1000 + g_date_time_get_microsecond(t) / 1000;

@@ -29,7 +29,8 @@ char *wb_time_format(GTimeZone *tz, gint64 ms);
 /* "2026-11-28" */
 char *wb_day_format(GTimeZone *tz, gint64 ms);
 /* ISO-8601 with or without offset (without: in tz), a date alone (its
- * local midnight), or epoch milliseconds. */
+ * local midnight), epoch milliseconds, or a spreadsheet's local
+ * "2026/11/28 8:00" (also with '-' or '.', with or without seconds). */
 gboolean wb_time_parse(GTimeZone *tz, const char *text, gint64 *out_ms);
 
 G_END_DECLS

@@ -19,6 +19,20 @@ static const char *const event_type_names[WB_EVENT_TYPE_COUNT] = {
     [WB_EVENT_AGENT_PAUSE] = "agent.pause",
     [WB_EVENT_AGENT_UNPAUSE] = "agent.unpause",
     [WB_EVENT_SOURCE_RESTART] = "source.restart",
+    [WB_EVENT_CALL_CLASSIFY] = "call.classify",
+    [WB_EVENT_CALL_SURVEY] = "call.survey",
+    [WB_EVENT_ACD_SNAPSHOT] = "acd.snapshot",
+    [WB_EVENT_STAFF_PUNCH] = "staff.punch",
+    [WB_EVENT_ROSTER_SHIFT] = "roster.shift",
+    [WB_EVENT_STAFF_RECORD] = "staff.record",
+    [WB_EVENT_TRAINING_RECORD] = "training.record",
+    [WB_EVENT_EXAM_RECORD] = "exam.record",
+    [WB_EVENT_QA_SCORE] = "qa.score",
+    [WB_EVENT_WORKORDER_OPEN] = "workorder.open",
+    [WB_EVENT_WORKORDER_UPDATE] = "workorder.update",
+    [WB_EVENT_WORKORDER_CLOSE] = "workorder.close",
+    [WB_EVENT_COMPLAINT_OPEN] = "complaint.open",
+    [WB_EVENT_COMPLAINT_CLOSE] = "complaint.close",
 };
 
 static const char *const abandon_reason_names[WB_ABANDON_REASON_COUNT] = {

@@ -33,6 +33,20 @@ typedef enum {
   /* The phone system (re)started: calls it had in progress are gone.
    * Not in DESIGN.md's table; queue_log's QUEUESTART needs it. */
   WB_EVENT_SOURCE_RESTART,
+  WB_EVENT_CALL_CLASSIFY,
+  WB_EVENT_CALL_SURVEY,
+  WB_EVENT_ACD_SNAPSHOT,
+  WB_EVENT_STAFF_PUNCH,
+  WB_EVENT_ROSTER_SHIFT,
+  WB_EVENT_STAFF_RECORD,
+  WB_EVENT_TRAINING_RECORD,
+  WB_EVENT_EXAM_RECORD,
+  WB_EVENT_QA_SCORE,
+  WB_EVENT_WORKORDER_OPEN,
+  WB_EVENT_WORKORDER_UPDATE,
+  WB_EVENT_WORKORDER_CLOSE,
+  WB_EVENT_COMPLAINT_OPEN,
+  WB_EVENT_COMPLAINT_CLOSE,
   WB_EVENT_TYPE_COUNT
 } WbEventType;
 
@@ -79,6 +93,37 @@ typedef struct {
   WbEndedBy ended_by;
   char reason[WB_EVENT_TEXT_MAX]; /* pause reason */
   char target[WB_EVENT_TEXT_MAX]; /* transfer target */
+
+  /* The floor's other records (DESIGN.md section 3). `agent` is the staff
+   * key; the fields below mean, per type:
+   *   call.classify     call_id, category, kind = request type, origin = channel
+   *   call.survey       call_id, value = satisfaction score
+   *   acd.snapshot      queue, position = calls waiting, wait_ms = longest
+   *                     wait, count_a = logged in, count_b = available
+   *   staff.punch       agent, origin = direction (in, out, unknown), device
+   *   roster.shift      agent, start_ms, end_ms, role, kind = shift template
+   *   staff.record      agent, name, role, status (active, leave, left,
+   *                     reserve), start_ms = hired, end_ms = left (0: not)
+   *   training.record   agent, start_ms = date, kind, value = hours
+   *   exam.record       agent, start_ms = date, kind = area, value = score
+   *   qa.score          agent, call_id, value = score, device = inspector
+   *   workorder.*       id, origin (12345_province, 12345_city, direct),
+   *                     category, end_ms = due, status
+   *   complaint.*       id, agent, category
+   */
+  char id[WB_EVENT_ID_MAX];
+  char name[WB_EVENT_ID_MAX];
+  char role[32];
+  char status[32];
+  char kind[WB_EVENT_ID_MAX];
+  char category[WB_EVENT_ID_MAX];
+  char origin[32];
+  char device[WB_EVENT_ID_MAX];
+  gint64 start_ms;
+  gint64 end_ms;
+  gdouble value;
+  gint32 count_a;
+  gint32 count_b;
 } WbEvent;
 
 /* Names used in storage, JSON and docs ("call.enqueue", …). */
@@ -88,6 +133,14 @@ const char *wb_abandon_reason_name(WbAbandonReason reason);
 WbAbandonReason wb_abandon_reason_from_name(const char *name);
 const char *wb_ended_by_name(WbEndedBy ended_by);
 WbEndedBy wb_ended_by_from_name(const char *name);
+
+/* TRUE for the floor's other records (call.classify and after): they go
+ * to their tables (engine/records.c), not to the live call model. */
+static inline gboolean
+wb_event_is_record(WbEventType type)
+{
+  return type >= WB_EVENT_CALL_CLASSIFY && type < WB_EVENT_TYPE_COUNT;
+}
 
 /* Reset to an empty event of the given type. */
 void wb_event_init(WbEvent *ev, WbEventType type);

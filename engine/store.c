@@ -2,7 +2,9 @@
 #define G_LOG_DOMAIN "store"
 
 #include "engine/store.h"
+#include "engine/store_private.h"
 
+#include <json-glib/json-glib.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -85,6 +87,51 @@ static const char *const migrations[] = {
     "  on_call_ms INTEGER NOT NULL, acw_ms INTEGER NOT NULL, paused_ms INTEGER NOT NULL,"
     "  agent_ring_noanswers INTEGER NOT NULL,"
     "  PRIMARY KEY (size_min, scope, start_ms)) WITHOUT ROWID;",
+    /* 3: the floor's other records. Events of the new types keep their
+     * fields in `extra` (JSON); the tables below are derived from them in
+     * the same transaction (engine/records.c). A call's category lives in
+     * call_classes, keyed by call_id alone: a classification may arrive
+     * before the call's queue events, and `calls` rows are rewritten. */
+    "ALTER TABLE events ADD COLUMN extra TEXT;"
+    "CREATE TABLE staff ("
+    "  agent TEXT PRIMARY KEY, name TEXT, role TEXT, status TEXT NOT NULL,"
+    "  hired_ms INTEGER, left_ms INTEGER, updated_ms INTEGER NOT NULL);"
+    "CREATE TABLE roster ("
+    "  agent TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,"
+    "  role TEXT, template TEXT, updated_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (agent, start_ms)) WITHOUT ROWID;"
+    "CREATE INDEX roster_start ON roster(start_ms);"
+    "CREATE TABLE punches ("
+    "  agent TEXT NOT NULL, ts_ms INTEGER NOT NULL, device TEXT NOT NULL,"
+    "  direction TEXT NOT NULL,"
+    "  PRIMARY KEY (agent, ts_ms, device)) WITHOUT ROWID;"
+    "CREATE INDEX punches_ts ON punches(ts_ms);"
+    "CREATE TABLE training ("
+    "  agent TEXT NOT NULL, date_ms INTEGER NOT NULL, kind TEXT NOT NULL,"
+    "  hours REAL NOT NULL,"
+    "  PRIMARY KEY (agent, date_ms, kind)) WITHOUT ROWID;"
+    "CREATE TABLE exams ("
+    "  agent TEXT NOT NULL, date_ms INTEGER NOT NULL, area TEXT NOT NULL,"
+    "  score REAL NOT NULL,"
+    "  PRIMARY KEY (agent, date_ms, area)) WITHOUT ROWID;"
+    "CREATE TABLE qa ("
+    "  agent TEXT NOT NULL, ts_ms INTEGER NOT NULL, call_id TEXT NOT NULL,"
+    "  inspector TEXT NOT NULL, score REAL NOT NULL,"
+    "  PRIMARY KEY (agent, ts_ms, call_id, inspector)) WITHOUT ROWID;"
+    "CREATE TABLE workorders ("
+    "  id TEXT PRIMARY KEY, origin TEXT, category TEXT, status TEXT NOT NULL,"
+    "  opened_ms INTEGER, due_ms INTEGER, closed_ms INTEGER, updated_ms INTEGER NOT NULL);"
+    "CREATE TABLE complaints ("
+    "  id TEXT PRIMARY KEY, agent TEXT, category TEXT,"
+    "  opened_ms INTEGER, closed_ms INTEGER);"
+    "CREATE TABLE acd_snapshots ("
+    "  source TEXT NOT NULL, queue TEXT NOT NULL, ts_ms INTEGER NOT NULL,"
+    "  waiting INTEGER NOT NULL, longest_wait_ms INTEGER NOT NULL,"
+    "  logged_in INTEGER NOT NULL, available INTEGER NOT NULL,"
+    "  PRIMARY KEY (source, queue, ts_ms)) WITHOUT ROWID;"
+    "CREATE TABLE call_classes ("
+    "  call_id TEXT PRIMARY KEY, category TEXT, request_type TEXT, channel TEXT,"
+    "  classified_ms INTEGER, satisfaction REAL, surveyed_ms INTEGER);",
 };
 
 /* The columns of `intervals` after the key, in the order of WbKpiCounts
@@ -114,8 +161,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_INSERT_EVENT] =
         "INSERT OR IGNORE INTO events (source_id, source_pos, ts_ms, type, call_id, queue,"
         " agent, caller_hash, caller_mask, position, wait_ms, ring_ms, talk_ms,"
-        " abandon_reason, ended_by, reason, target)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " abandon_reason, ended_by, reason, target, extra)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [STMT_PUT_CALL] =
         "INSERT OR REPLACE INTO calls (call_id, seq, queue, agent, caller_hash, caller_mask,"
         " enqueue_ms, answer_ms, end_ms, wait_ms, talk_ms, acw_ms, ring_noanswers, position,"
@@ -152,7 +199,8 @@ struct WbStore {
   /* Newest interval start stored per "size\037scope": a later one cannot
    * be in the table, so looking for it costs no query. */
   GHashTable *interval_max;
-  GHashTable *positions; /* source -> const WbPosition* (owned by collectors) */
+  GHashTable *positions;  /* source -> const WbPosition* (owned by collectors) */
+  GHashTable *statements; /* static SQL text -> sqlite3_stmt* (store_private.h) */
   WbStoreStats stats;
 };
 
@@ -257,6 +305,12 @@ load_interval_max(WbStore *store, GError **error)
   return TRUE;
 }
 
+static void
+finalize_statement(gpointer st)
+{
+  sqlite3_finalize(st);
+}
+
 WbStore *
 wb_store_open(const char *path, GError **error)
 {
@@ -267,6 +321,8 @@ wb_store_open(const char *path, GError **error)
   store->source_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   store->positions = g_hash_table_new(g_str_hash, g_str_equal);
   store->interval_max = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  store->statements =
+      g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, finalize_statement);
   if (sqlite3_open_v2(path, &store->db,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       NULL) != SQLITE_OK) {
@@ -303,6 +359,7 @@ wb_store_free(WbStore *store)
   }
   for (int i = 0; i < STMT_COUNT; i++)
     sqlite3_finalize(store->stmt[i]);
+  g_hash_table_unref(store->statements);
   if (store->db != NULL)
     sqlite3_close(store->db);
   g_hash_table_unref(store->source_ids);
@@ -386,6 +443,103 @@ bind_ms_or_null(sqlite3_stmt *st, int i, gint64 v)
     sqlite3_bind_null(st, i);
 }
 
+/* ---- the fields of the floor's other records, as JSON in `extra` ---- */
+
+#define EXTRA_STR(f)                                                                               \
+  {                                                                                                \
+#f, G_STRUCT_OFFSET(WbEvent, f), sizeof(((WbEvent *)0)->f)                                     \
+  }
+static const struct {
+  const char *name;
+  glong offset;
+  gsize size;
+} extra_strs[] = {
+    EXTRA_STR(id),   EXTRA_STR(name),     EXTRA_STR(role),   EXTRA_STR(status),
+    EXTRA_STR(kind), EXTRA_STR(category), EXTRA_STR(origin), EXTRA_STR(device),
+};
+
+static char *
+extra_encode(const WbEvent *ev)
+{
+  if (!wb_event_is_record(ev->type))
+    return NULL;
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  for (gsize i = 0; i < G_N_ELEMENTS(extra_strs); i++) {
+    const char *v = G_STRUCT_MEMBER_P(ev, extra_strs[i].offset);
+    if (*v != '\0') {
+      json_builder_set_member_name(b, extra_strs[i].name);
+      json_builder_add_string_value(b, v);
+    }
+  }
+  const struct {
+    const char *name;
+    gint64 value;
+  } ints[] = {{"start_ms", ev->start_ms},
+              {"end_ms", ev->end_ms},
+              {"count_a", ev->count_a},
+              {"count_b", ev->count_b}};
+  for (gsize i = 0; i < G_N_ELEMENTS(ints); i++)
+    if (ints[i].value != 0) {
+      json_builder_set_member_name(b, ints[i].name);
+      json_builder_add_int_value(b, ints[i].value);
+    }
+  if (ev->value != 0) {
+    json_builder_set_member_name(b, "value");
+    json_builder_add_double_value(b, ev->value);
+  }
+  json_builder_end_object(b);
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  return json_to_string(root, FALSE);
+}
+
+static void
+extra_decode(WbEvent *ev, const char *json)
+{
+  g_autoptr(JsonNode) root = json_from_string(json, NULL);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
+    return;
+  JsonObject *o = json_node_get_object(root);
+  for (gsize i = 0; i < G_N_ELEMENTS(extra_strs); i++)
+    if (json_object_has_member(o, extra_strs[i].name))
+      wb_event_set_str(G_STRUCT_MEMBER_P(ev, extra_strs[i].offset), extra_strs[i].size,
+                       json_object_get_string_member_with_default(o, extra_strs[i].name, ""), -1);
+  ev->start_ms = json_object_get_int_member_with_default(o, "start_ms", 0);
+  ev->end_ms = json_object_get_int_member_with_default(o, "end_ms", 0);
+  ev->count_a = (gint32)json_object_get_int_member_with_default(o, "count_a", 0);
+  ev->count_b = (gint32)json_object_get_int_member_with_default(o, "count_b", 0);
+  ev->value = json_object_get_double_member_with_default(o, "value", 0);
+}
+
+sqlite3_stmt *
+wb_store_statement(WbStore *store, const char *sql, GError **error)
+{
+  sqlite3_stmt *st = g_hash_table_lookup(store->statements, sql);
+  if (st != NULL)
+    return st;
+  if (sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+    sql_fail(store, error, "prepare");
+    return NULL;
+  }
+  g_hash_table_insert(store->statements, (gpointer)sql, st);
+  return st;
+}
+
+gboolean
+wb_store_run(WbStore *store, sqlite3_stmt *st, const char *what, GError **error)
+{
+  if (!ensure_tx(store, error) || !step_done(store, st, what, error))
+    return FALSE;
+  store->pending++;
+  return TRUE;
+}
+
+void
+wb_store_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+  bind_text_or_null(st, i, s);
+}
+
 int
 wb_store_append_event(WbStore *store, const WbEvent *ev, GError **error)
 {
@@ -394,7 +548,8 @@ wb_store_append_event(WbStore *store, const WbEvent *ev, GError **error)
     return -1;
 
   sqlite3_stmt *st = store->stmt[STMT_INSERT_EVENT];
-  gboolean is_call = ev->type >= WB_EVENT_CALL_ENQUEUE && ev->type <= WB_EVENT_CALL_TRANSFER;
+  gboolean is_call = (ev->type >= WB_EVENT_CALL_ENQUEUE && ev->type <= WB_EVENT_CALL_TRANSFER) ||
+                     ev->type == WB_EVENT_ACD_SNAPSHOT;
   sqlite3_bind_int64(st, 1, sid);
   sqlite3_bind_int64(st, 2, ev->source_pos);
   sqlite3_bind_int64(st, 3, ev->ts_ms);
@@ -418,6 +573,8 @@ wb_store_append_event(WbStore *store, const WbEvent *ev, GError **error)
                         : NULL);
   bind_text_or_null(st, 16, ev->reason);
   bind_text_or_null(st, 17, ev->target);
+  g_autofree char *extra = extra_encode(ev);
+  bind_text_or_null(st, 18, extra);
   if (!step_done(store, st, "insert event", error))
     return -1;
   if (sqlite3_changes(store->db) == 0) {
@@ -621,7 +778,7 @@ wb_store_replay(WbStore *store, gint64 since_ms, gint64 min_events, WbStoreEvent
   const char *sql =
       "SELECT s.name, e.source_pos, e.ts_ms, e.type, e.call_id, e.queue, e.agent,"
       " e.caller_hash, e.caller_mask, e.position, e.wait_ms, e.ring_ms, e.talk_ms,"
-      " e.abandon_reason, e.ended_by, e.reason, e.target"
+      " e.abandon_reason, e.ended_by, e.reason, e.target, e.extra"
       " FROM events e JOIN sources s ON s.id = e.source_id WHERE e.id >= ? ORDER BY e.id";
   gint64 max_id = query_int(store, "SELECT max(id) FROM events WHERE ?1 = ?1", 0, 0);
   gint64 start = MAX(max_id - min_events + 1, 1);
@@ -667,6 +824,8 @@ wb_store_replay(WbStore *store, gint64 since_ms, gint64 min_events, WbStoreEvent
     ev.ended_by = wb_ended_by_from_name(name);
     column_str(st, 15, ev.reason, sizeof(ev.reason));
     column_str(st, 16, ev.target, sizeof(ev.target));
+    if (sqlite3_column_type(st, 17) != SQLITE_NULL)
+      extra_decode(&ev, (const char *)sqlite3_column_text(st, 17));
     func(&ev, user_data);
   }
   if (rc != SQLITE_DONE) {
@@ -850,8 +1009,11 @@ gint64
 wb_store_count(WbStore *store, const char *table)
 {
   static const char *const allowed[] = {
-      "events",       "calls",     "quarantine", "collector_positions",
-      "agent_states", "intervals", "tokens",     "sources"};
+      "events",        "calls",       "quarantine", "collector_positions",
+      "agent_states",  "intervals",   "tokens",     "sources",
+      "staff",         "roster",      "punches",    "training",
+      "exams",         "qa",          "workorders", "complaints",
+      "acd_snapshots", "call_classes"};
   sqlite3_stmt *st = NULL;
   gint64 n = -1;
 
