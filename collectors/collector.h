@@ -86,6 +86,7 @@ typedef struct {
   guint64 rotations;
   guint64 truncations;
   gint64 last_event_ms; /* wall clock of the last line read */
+  gint connected;       /* -1: not a network source, 0: down, 1: up (logged in) */
 } WbCollectorStats;
 
 typedef struct WbCollector WbCollector;

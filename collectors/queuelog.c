@@ -542,6 +542,7 @@ wb_queuelog_start(const WbQueuelogOptions *opts, GError **error)
     t->source = wb_queuelog_source_name(*p);
     t->buf = g_byte_array_sized_new(READ_BLOCK);
     t->scratch = g_byte_array_new();
+    t->stats.connected = -1; /* a file: no connection to be down */
     g_strlcpy(t->pos.source, t->source, sizeof(t->pos.source));
     t->have_resume = q->sink->resume(q->sink, t->source, &t->pos);
     g_ptr_array_add(q->tails, t);

@@ -448,6 +448,11 @@ add_collector_stats(JsonBuilder *b, WbEngine *e)
       wb_kpi_json_int(b, "nul_bytes", st.nul_bytes);
       wb_kpi_json_int(b, "rotations", st.rotations);
       wb_kpi_json_int(b, "truncations", st.truncations);
+      /* Only for sources that hold a connection (AMI): a file has none. */
+      if (st.connected >= 0) {
+        json_builder_set_member_name(b, "connected");
+        json_builder_add_boolean_value(b, st.connected > 0);
+      }
       json_builder_end_object(b);
     }
   }
@@ -491,22 +496,109 @@ route_healthz(WbEngine *e, WbApiReply *out)
   reply_json(out, b);
 }
 
-typedef enum { OPEN, DISPLAY } Need;
+static void
+route_events(WbEngine *e, const WbApiRequest *req, WbApiReply *out)
+{
+  g_autofree char *label = wb_auth_ingest_label(e->store, req->token);
+  if (label == NULL) {
+    reply_error(out, 401,
+                "an ingest key is required (Authorization: Bearer KEY; wallboardctl key add "
+                "SOURCE makes one)");
+    return;
+  }
+  if (req->body == NULL || req->body_len == 0) {
+    reply_error(out, 400, "no events in the body (one JSON object, an array, or NDJSON)");
+    return;
+  }
+  g_autofree char *source = wb_ingest_source_name(label);
+  WbIngestResult result;
+  wb_ingest_result_init(&result);
+  wb_ingest_body(e->ingest, source, "POST /api/v1/events", req->body, req->body_len, &result);
+  wb_api_ingest_reply(e, &result, -1, out);
+  wb_ingest_result_clear(&result);
+}
+
+void
+wb_api_ingest_reply(WbEngine *e, const WbIngestResult *result, gint64 seq, WbApiReply *out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) b = json_builder_new();
+
+  json_builder_begin_object(b);
+  if (!wb_bus_flush(e->bus, &error)) {
+    g_autofree char *msg = g_strdup_printf("nothing was stored, send again: %s", error->message);
+    if (seq >= 0) {
+      wb_kpi_json_string(b, "t", "error");
+      wb_kpi_json_int(b, "seq", seq);
+    }
+    wb_kpi_json_string(b, "error", msg);
+    json_builder_end_object(b);
+    reply_json(out, b);
+    out->status = 503;
+    return;
+  }
+  gboolean none = result->accepted + result->duplicates == 0;
+  if (seq >= 0) {
+    wb_kpi_json_string(b, "t", "result");
+    wb_kpi_json_int(b, "seq", seq);
+  }
+  if (none)
+    wb_kpi_json_string(b, "error", "no event accepted");
+  wb_kpi_json_int(b, "accepted", result->accepted);
+  wb_kpi_json_int(b, "duplicates", result->duplicates);
+  json_builder_set_member_name(b, "rejected");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < result->rejected->len; i++) {
+    const WbIngestReject *r = &g_array_index(result->rejected, WbIngestReject, i);
+    json_builder_begin_object(b);
+    wb_kpi_json_int(b, "line", r->line);
+    if (r->event_id != NULL)
+      wb_kpi_json_string(b, "event_id", r->event_id);
+    wb_kpi_json_string(b, "error", r->error);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  json_builder_end_object(b);
+  reply_json(out, b);
+  if (none)
+    out->status = 400;
+}
+
+typedef enum { OPEN, DISPLAY, INGEST } Need;
+
+typedef enum {
+  ROUTE_HEALTHZ,
+  ROUTE_DEFINITIONS,
+  ROUTE_LIVE,
+  ROUTE_KPI,
+  ROUTE_INTERVALS,
+  ROUTE_AGENTS,
+  ROUTE_SERIES,
+  ROUTE_EVENTS,
+} RouteId;
 
 static const struct {
   const char *path;
   Need need;
+  gboolean post; /* takes POST, else GET and HEAD */
 } routes[] = {
-    {"/healthz", OPEN},          {"/api/v1/definitions", OPEN},  {"/api/v1/live", DISPLAY},
-    {"/api/v1/kpi", DISPLAY},    {"/api/v1/intervals", DISPLAY}, {"/api/v1/agents", DISPLAY},
-    {"/api/v1/series", DISPLAY},
+    [ROUTE_HEALTHZ] = {"/healthz", OPEN, FALSE},
+    [ROUTE_DEFINITIONS] = {"/api/v1/definitions", OPEN, FALSE},
+    [ROUTE_LIVE] = {"/api/v1/live", DISPLAY, FALSE},
+    [ROUTE_KPI] = {"/api/v1/kpi", DISPLAY, FALSE},
+    [ROUTE_INTERVALS] = {"/api/v1/intervals", DISPLAY, FALSE},
+    [ROUTE_AGENTS] = {"/api/v1/agents", DISPLAY, FALSE},
+    [ROUTE_SERIES] = {"/api/v1/series", DISPLAY, FALSE},
+    [ROUTE_EVENTS] = {"/api/v1/events", INGEST, TRUE},
 };
 
 void
-wb_api_handle(WbEngine *e, const char *method, const char *path, GHashTable *query,
-              const char *token, WbApiReply *out)
+wb_api_handle(WbEngine *e, const WbApiRequest *req, WbApiReply *out)
 {
   gssize found = -1;
+  const char *method = req->method;
+  const char *path = req->path;
+  GHashTable *query = req->query;
 
   out->status = 0;
   out->body = NULL;
@@ -519,21 +611,25 @@ wb_api_handle(WbEngine *e, const char *method, const char *path, GHashTable *que
     reply_error(out, 404, "no such resource: %s", path);
     return;
   }
-  if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
-    reply_error(out, 405, "%s takes GET, not %s", routes[found].path, method);
+  gboolean allowed = routes[found].post ? strcmp(method, "POST") == 0
+                                        : strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+  if (!allowed) {
+    reply_error(out, 405, "%s takes %s, not %s", routes[found].path,
+                routes[found].post ? "POST" : "GET", method);
     return;
   }
-  if (routes[found].need == DISPLAY && wb_auth_role(e->store, token) == WB_ROLE_NONE) {
+  if (routes[found].need == DISPLAY && wb_auth_role(e->store, req->token) == WB_ROLE_NONE) {
     reply_error(out, 401, "a display token is required (Authorization: Bearer TOKEN)");
     return;
   }
-  switch (found) {
-  case 0: route_healthz(e, out); break;
-  case 1: route_definitions(out); break;
-  case 2: route_live(e, out); break;
-  case 3: route_kpi(e, query, out); break;
-  case 4: route_intervals(e, query, out); break;
-  case 5: route_agents(e, query, out); break;
-  default: route_series(e, query, out); break;
+  switch ((RouteId)found) {
+  case ROUTE_HEALTHZ: route_healthz(e, out); break;
+  case ROUTE_DEFINITIONS: route_definitions(out); break;
+  case ROUTE_LIVE: route_live(e, out); break;
+  case ROUTE_KPI: route_kpi(e, query, out); break;
+  case ROUTE_INTERVALS: route_intervals(e, query, out); break;
+  case ROUTE_AGENTS: route_agents(e, query, out); break;
+  case ROUTE_SERIES: route_series(e, query, out); break;
+  case ROUTE_EVENTS: route_events(e, req, out); break;
   }
 }

@@ -23,7 +23,23 @@ void wb_api_reply_clear(WbApiReply *reply);
  * name -> value table. A repeated name keeps its first value. */
 GHashTable *wb_api_query_new(const char *const *fragments, gsize n);
 
-void wb_api_handle(WbEngine *engine, const char *method, const char *path, GHashTable *query,
-                   const char *token, WbApiReply *out);
+typedef struct {
+  const char *method;
+  const char *path;
+  GHashTable *query;
+  const char *token; /* Authorization: Bearer, or ?token= */
+  const char *body;  /* NULL when the request has none */
+  gsize body_len;
+} WbApiRequest;
+
+void wb_api_handle(WbEngine *engine, const WbApiRequest *req, WbApiReply *out);
+
+/* The reply to a batch of ingested events (POST /api/v1/events, and the
+ * ingest.v1 WebSocket): commits it first, so what it calls accepted is
+ * stored. Sets status 200, 400 (nothing accepted) or 503 (store failed).
+ * A WebSocket's reply (seq >= 0) also carries "t" ("result" or "error")
+ * and the message's "seq". */
+void wb_api_ingest_reply(WbEngine *engine, const WbIngestResult *result, gint64 seq,
+                         WbApiReply *out);
 
 G_END_DECLS

@@ -22,13 +22,43 @@ wb_auth_role_name(WbRole role)
 WbRole
 wb_auth_role(WbStore *store, const char *token)
 {
-  g_autofree char *role = wb_store_check_token(store, token);
+  g_autofree char *role = wb_store_check_token(store, token, NULL);
   if (role == NULL)
     return WB_ROLE_NONE;
   for (gsize i = 1; i < G_N_ELEMENTS(role_names); i++)
     if (strcmp(role, role_names[i]) == 0)
       return (WbRole)i;
   return WB_ROLE_NONE;
+}
+
+static char *
+new_secret(void)
+{
+  guint8 raw[24];
+  char text[sizeof(raw) * 2 + 1];
+  randombytes_buf(raw, sizeof(raw));
+  sodium_bin2hex(text, sizeof(text), raw, sizeof(raw));
+  sodium_memzero(raw, sizeof(raw));
+  return g_strdup(text);
+}
+
+char *
+wb_auth_add_ingest_key(WbStore *store, const char *label, GError **error)
+{
+  g_autofree char *key = new_secret();
+  if (!wb_store_add_token(store, key, WB_AUTH_INGEST_ROLE, label, error))
+    return NULL;
+  return g_steal_pointer(&key);
+}
+
+char *
+wb_auth_ingest_label(WbStore *store, const char *key)
+{
+  g_autofree char *label = NULL;
+  g_autofree char *role = wb_store_check_token(store, key, &label);
+  if (role == NULL || strcmp(role, WB_AUTH_INGEST_ROLE) != 0)
+    return NULL;
+  return g_steal_pointer(&label);
 }
 
 static gboolean
@@ -66,15 +96,12 @@ wb_auth_ensure_display_token(WbStore *store, const char *state_dir, GError **err
     g_message("auth: %s holds no valid token; making a new one", path);
   }
 
-  guint8 raw[24];
-  char token[sizeof(raw) * 2 + 1];
-  randombytes_buf(raw, sizeof(raw));
-  sodium_bin2hex(token, sizeof(token), raw, sizeof(raw));
+  g_autofree char *token = new_secret();
   if (!wb_store_add_token(store, token, "display", "first display token", error))
     return NULL;
   g_autofree char *line = g_strconcat(token, "\n", NULL);
   if (!write_private(path, line, error))
     return NULL;
   g_message("auth: display token written to %s", path);
-  return g_strdup(token);
+  return g_steal_pointer(&token);
 }

@@ -26,4 +26,13 @@ char *wb_auth_ensure_display_token(WbStore *store, const char *state_dir, GError
 WbRole wb_auth_role(WbStore *store, const char *token);
 const char *wb_auth_role_name(WbRole role);
 
+/* Ingest keys: one per sending system, role "ingest", its label naming
+ * the source. They read nothing; they only send events. */
+#define WB_AUTH_INGEST_ROLE "ingest"
+/* Makes a new key for the source label (wb_ingest_label_valid); returns
+ * the key, which is stored only as a hash: show it once. */
+char *wb_auth_add_ingest_key(WbStore *store, const char *label, GError **error);
+/* The label of a valid ingest key, or NULL. */
+char *wb_auth_ingest_label(WbStore *store, const char *key);
+
 G_END_DECLS

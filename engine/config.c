@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,6 +90,37 @@ static const KeyDef keys[] = {
    "Asterisk queue_log files to tail, ';'-separated, read in this order."},
   {"queue_log", "poll_ms", TYPE_INT, "250", 10, 60000, OFF(poll_ms),
    "How often the files are checked for new lines and rotation."},
+  {"ami", "enabled", TYPE_BOOL, "false", 0, 0, OFF(ami_enabled),
+   "Read the queue events from the Asterisk Manager Interface. Use it or queue_log for "
+   "one Asterisk, not both: the same calls would count twice."},
+  {"ami", "host", TYPE_STRING, "127.0.0.1", 0, 0, OFF(ami_host),
+   "Address of the Asterisk manager (manager.conf bindaddr)."},
+  {"ami", "port", TYPE_INT, "5038", 1, 65535, OFF(ami_port),
+   "Manager port: 5038, or 5039 with TLS."},
+  {"ami", "username", TYPE_STRING, "", 0, 0, OFF(ami_username),
+   "Manager user (a [USER] of manager.conf) with read = agent,call,dialplan,system. "
+   "Asterisk should set timestampevents = yes (docs/collectors.md)."},
+  {"ami", "secret", TYPE_STRING, "", 0, 0, OFF(ami_secret),
+   "The user's secret. Keep this file readable by the daemon only."},
+  {"ami", "auth", TYPE_STRING, "plain", 0, 0, OFF(ami_auth),
+   "Login: plain (the secret is sent) or md5 (challenge and response: the secret never "
+   "crosses the wire)."},
+  {"ami", "tls", TYPE_BOOL, "false", 0, 0, OFF(ami_tls),
+   "Connect with TLS (manager.conf tlsenable, port 5039); the server's certificate must "
+   "name host (subjectAltName) and be trusted: by tls_ca, or by the system. Needs "
+   "glib-networking."},
+  {"ami", "tls_ca", TYPE_STRING, "", 0, 0, OFF(ami_tls_ca),
+   "With tls: a PEM file of the certificate authority to trust for the manager, or of "
+   "its self-signed certificate (manager.conf tlscertfile). Empty: the system's trust "
+   "store."},
+  {"ami", "summary_s", TYPE_INT, "10", 0, 3600, OFF(ami_summary_s),
+   "Seconds between two QueueSummary polls (acd.snapshot: calls waiting, longest wait, "
+   "agents logged in and available); 0: none."},
+  {"ami", "keepalive_s", TYPE_INT, "20", 1, 3600, OFF(ami_keepalive_s),
+   "Seconds between two Pings; a Ping not answered by the next one ends the connection."},
+  {"ami", "reconnect_max_s", TYPE_INT, "60", 1, 3600, OFF(ami_reconnect_max_s),
+   "Longest wait between two connection attempts; waits start at 1 s, double, and start "
+   "again at 1 s after a connection that lasted a minute."},
   {"demo", "enabled", TYPE_BOOL, "false", 0, 0, OFF(demo),
    "Generate demo traffic (shown as 演示数据 on every page)."},
   {"demo", "seed", TYPE_INT64, "12367", 0, 9007199254740991.0, OFF(demo_seed),
@@ -274,6 +306,16 @@ agent_config_free(gpointer p)
   g_free(a);
 }
 
+static void
+shift_config_free(gpointer p)
+{
+  WbShiftConfig *s = p;
+  g_free(s->code);
+  g_free(s->label);
+  g_free(s->role);
+  g_free(s);
+}
+
 WbConfig *
 wb_config_new_defaults(void)
 {
@@ -281,6 +323,7 @@ wb_config_new_defaults(void)
 
   cfg->queues = g_ptr_array_new_with_free_func(queue_config_free);
   cfg->agents = g_ptr_array_new_with_free_func(agent_config_free);
+  cfg->shifts = g_ptr_array_new_with_free_func(shift_config_free);
   for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
     g_autoptr(GError) error = NULL;
     if (!apply_key(cfg, &keys[i], keys[i].def, &error))
@@ -303,6 +346,7 @@ wb_config_free(WbConfig *cfg)
   }
   g_ptr_array_unref(cfg->queues);
   g_ptr_array_unref(cfg->agents);
+  g_ptr_array_unref(cfg->shifts);
   g_free(cfg);
 }
 
@@ -448,6 +492,69 @@ load_agent_group(WbConfig *cfg, GKeyFile *kf, const char *group, GError **error)
   return TRUE;
 }
 
+/* "08:00" -> 480; "24:00" only where allowed (an end). */
+static gboolean
+parse_time_of_day(const char *group, const char *key, const char *text, gboolean end, gint *out,
+                  GError **error)
+{
+  int h = 0, m = 0, n = 0;
+  if (sscanf(text, "%2d:%2d%n", &h, &m, &n) != 2 || text[n] != '\0' || h < 0 || m < 0 || m > 59 ||
+      h * 60 + m > (end ? 24 * 60 : 24 * 60 - 1)) {
+    g_set_error(error, WB_CONFIG_ERROR, WB_CONFIG_ERROR_INVALID,
+                "[%s] %s: '%s' is not a time of day (HH:MM, 00:00..%s)", group, key, text,
+                end ? "24:00" : "23:59");
+    return FALSE;
+  }
+  *out = h * 60 + m;
+  return TRUE;
+}
+
+static gboolean
+load_shift_group(WbConfig *cfg, GKeyFile *kf, const char *group, GError **error)
+{
+  const char *code = group + strlen("shift.");
+  g_auto(GStrv) names = g_key_file_get_keys(kf, group, NULL, NULL);
+  g_autofree char *label = NULL, *role = NULL;
+  gint start_min = -1, end_min = -1;
+
+  for (char **n = names; n != NULL && *n != NULL; n++) {
+    g_autofree char *raw = g_key_file_get_string(kf, group, *n, error);
+    if (raw == NULL)
+      return FALSE;
+    const char *v = g_strstrip(raw);
+    if (strcmp(*n, "start") == 0) {
+      if (!parse_time_of_day(group, *n, v, FALSE, &start_min, error))
+        return FALSE;
+    } else if (strcmp(*n, "end") == 0) {
+      if (!parse_time_of_day(group, *n, v, TRUE, &end_min, error))
+        return FALSE;
+    } else if (strcmp(*n, "role") == 0) {
+      g_free(role);
+      role = *v != '\0' ? g_strdup(v) : NULL;
+    } else if (strcmp(*n, "label") == 0) {
+      g_free(label);
+      label = *v != '\0' ? g_strdup(v) : NULL;
+    } else {
+      g_set_error(error, WB_CONFIG_ERROR, WB_CONFIG_ERROR_UNKNOWN_KEY, "unknown key [%s] %s", group,
+                  *n);
+      return FALSE;
+    }
+  }
+  if (*code == '\0' || start_min < 0 || end_min < 0) {
+    g_set_error(error, WB_CONFIG_ERROR, WB_CONFIG_ERROR_INVALID,
+                "[%s]: a shift template needs a code, a start and an end", group);
+    return FALSE;
+  }
+  WbShiftConfig *s = g_new0(WbShiftConfig, 1);
+  s->code = g_strdup(code);
+  s->label = g_steal_pointer(&label);
+  s->role = g_steal_pointer(&role);
+  s->start_min = start_min;
+  s->end_min = end_min;
+  g_ptr_array_add(cfg->shifts, s);
+  return TRUE;
+}
+
 gboolean
 wb_config_load_file(WbConfig *cfg, const char *path, GError **error)
 {
@@ -461,7 +568,8 @@ wb_config_load_file(WbConfig *cfg, const char *path, GError **error)
   /* Fixed keys first: [queue.NAME] groups inherit the [kpi] values. */
   for (int pass = 0; pass < 2; pass++) {
     for (char **g = groups; *g != NULL; g++) {
-      gboolean named = g_str_has_prefix(*g, "queue.") || g_str_has_prefix(*g, "agent.");
+      gboolean named = g_str_has_prefix(*g, "queue.") || g_str_has_prefix(*g, "agent.") ||
+                       g_str_has_prefix(*g, "shift.");
       if ((pass == 0) == named)
         continue;
       gboolean ok = TRUE;
@@ -469,6 +577,8 @@ wb_config_load_file(WbConfig *cfg, const char *path, GError **error)
         ok = load_queue_group(cfg, kf, *g, error);
       } else if (g_str_has_prefix(*g, "agent.")) {
         ok = load_agent_group(cfg, kf, *g, error);
+      } else if (g_str_has_prefix(*g, "shift.")) {
+        ok = load_shift_group(cfg, kf, *g, error);
       } else {
         g_auto(GStrv) names = g_key_file_get_keys(kf, *g, NULL, NULL);
         for (char **n = names; ok && *n != NULL; n++) {
@@ -621,7 +731,15 @@ wb_config_docs_markdown(void)
          "spellings sources use for this person (matched ignoring case). Without an "
          "alias, technology prefixes are dropped: `SIP/1001`, `PJSIP/1001`, "
          "`Local/1001@from-queue/n` and `Agent/1001` are all agent `1001`.\n\n"
-         "```\n[agent.1001]\nname = 王丽\naliases = Sathish;Agent 1\n```\n");
+         "```\n[agent.1001]\nname = 王丽\naliases = Sathish;Agent 1\n```\n"
+         "\n## [shift.CODE]\n\nOne group per shift template of the roster, CODE being what "
+         "planners write in a roster's cells or `template` column (`wallboardctl import "
+         "roster`, docs/import-templates/README.md). `start` and `end` are local times of "
+         "day, HH:MM; an `end` at or before `start` is on the next day (`24:00` is "
+         "midnight). `role` (optional) is the role of the shift's staff when the roster "
+         "names none; `label` (optional) is the display name, which a roster cell may "
+         "also use.\n\n"
+         "```\n[shift.早]\nlabel = 早班\nstart = 08:00\nend = 16:00\n```\n");
   return g_string_free(s, FALSE);
 }
 
@@ -655,6 +773,12 @@ wb_config_example_file(void)
   g_string_append(s, "\n# Display names and service-level settings per queue:\n"
                      "#[queue.policy]\n#name = 政策咨询\n#sl_threshold_s = 20\n"
                      "\n# Display names and source spellings per agent:\n"
-                     "#[agent.1001]\n#name = 王丽\n#aliases = SIP/1001;Sathish\n");
+                     "#[agent.1001]\n#name = 王丽\n#aliases = SIP/1001;Sathish\n"
+                     "\n# Shift templates of the roster (wallboardctl import roster): a roster\n"
+                     "# cell or template column names CODE (or the label); an end at or\n"
+                     "# before the start is on the next day.\n"
+                     "#[shift.早]\n#label = 早班\n#start = 08:00\n#end = 16:00\n"
+                     "#[shift.中]\n#label = 中班\n#start = 16:00\n#end = 24:00\n"
+                     "#[shift.夜]\n#label = 夜班\n#start = 00:00\n#end = 08:00\n");
   return g_string_free(s, FALSE);
 }

@@ -10,6 +10,7 @@
  *                 short_abandon_s, wrapup_reasons, target_answer_rate,
  *                 target_service_level
  *   [agent.KEY]   name, aliases (source spellings mapped to KEY)
+ *   [shift.CODE]  start, end, role, label (a roster's shift template)
  */
 #pragma once
 
@@ -60,6 +61,15 @@ typedef struct {
   char **aliases;
 } WbAgentConfig;
 
+/* A shift template: what a roster's code means. */
+typedef struct {
+  char *code;
+  char *label;
+  char *role;
+  gint start_min; /* minutes after local midnight, 0..1439 */
+  gint end_min;   /* 0..1440; at or before start_min: the next day */
+} WbShiftConfig;
+
 typedef struct {
   /* [server] */
   char *listen;
@@ -85,6 +95,18 @@ typedef struct {
   /* [queue_log] */
   char **queue_logs;
   gint poll_ms;
+  /* [ami] */
+  gboolean ami_enabled;
+  char *ami_host;
+  gint ami_port;
+  char *ami_username;
+  char *ami_secret;
+  char *ami_auth;
+  gboolean ami_tls;
+  char *ami_tls_ca;
+  gint ami_summary_s;
+  gint ami_keepalive_s;
+  gint ami_reconnect_max_s;
   /* [demo] */
   gboolean demo;
   gint64 demo_seed;
@@ -94,6 +116,7 @@ typedef struct {
 
   GPtrArray *queues; /* WbQueueConfig*, from [queue.NAME] groups */
   GPtrArray *agents; /* WbAgentConfig*, from [agent.KEY] groups */
+  GPtrArray *shifts; /* WbShiftConfig*, from [shift.CODE] groups */
 } WbConfig;
 
 WbConfig *wb_config_new_defaults(void);

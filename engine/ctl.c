@@ -1,6 +1,10 @@
 /* ctl.c: wallboardctl, the command line of the engine.
  *
  *   wallboardctl [--state-dir DIR] [--config FILE] import queue_log FILE...
+ *   wallboardctl [--state-dir DIR] [--config FILE] import KIND FILE... [--dry-run]
+ *   wallboardctl erlang --calls N --period SEC --aht SEC --target F --within SEC [--agents N]
+ *                [--max-occupancy F] [--shrinkage F] [--json]
+ *   wallboardctl [--state-dir DIR] [--config FILE] key add SOURCE | list | revoke SOURCE
  *   wallboardctl [--state-dir DIR] [--config FILE] kpi [--scope S] [--from T] [--to T] [--json]
  *   wallboardctl [--state-dir DIR] [--config FILE] graph [--scope S] --metric M[,M2...]
  *                [--from T] [--to T] [--cf AVERAGE|MIN|MAX] [--width W] [--height H]
@@ -22,6 +26,7 @@
 #include <unistd.h>
 
 #include "engine/backfill.h"
+#include "engine/ctl.h"
 #include "engine/engine.h"
 #include "engine/kpi_json.h"
 #include "engine/query.h"
@@ -40,6 +45,7 @@ typedef struct {
   gboolean sl_exclude_short_abandons;
   gboolean json;
   gboolean version;
+  gboolean dry_run; /* import */
   /* graph */
   char **metrics; /* each "M" or "M,M2,…" */
   char *cf;
@@ -70,6 +76,10 @@ static const char usage[] =
     "COMMAND\n\n"
     "Commands:\n"
     "  import queue_log FILE...   backfill Asterisk queue_log files (oldest first)\n"
+    "  import KIND FILE...        staff, roster, punches, training, exams, qa, workorders or\n"
+    "                             classifications from CSV (punches also ZKTeco attlog.dat)\n"
+    "  erlang --calls N --period S --aht S --target F --within S   what-if staffing\n"
+    "  key add SOURCE | list | revoke SOURCE   keys of the JSON ingest API\n"
     "  kpi                        KPIs of a scope over a window (default: total, today)\n"
     "  graph --metric M --out F   PNG or SVG graph of the RRD archive (default: total, today)";
 
@@ -123,8 +133,10 @@ cmd_import(const Options *o, char **args, int n)
   WbBackfillProgress sum;
   g_autoptr(GError) error = NULL;
 
-  if (n < 2 || strcmp(args[0], "queue_log") != 0) {
-    g_printerr("wallboardctl: usage: import queue_log FILE...\n");
+  if (n < 1 || strcmp(args[0], "queue_log") != 0)
+    return wb_ctl_import(o->config, o->state_dir, o->dry_run, args, n);
+  if (n < 2 || o->dry_run) {
+    g_printerr("wallboardctl: usage: import queue_log FILE... (no --dry-run)\n");
     return 2;
   }
   g_autoptr(GPtrArray) paths = g_ptr_array_new();
@@ -563,6 +575,8 @@ main(int argc, char **argv)
       {"title", 0, 0, G_OPTION_ARG_STRING, &o.title, "graph: title instead of scope and metrics",
        "TEXT"},
       {"out", 'o', 0, G_OPTION_ARG_FILENAME, &o.out, "graph: output file, .png or .svg", "FILE"},
+      {"dry-run", 0, 0, G_OPTION_ARG_NONE, &o.dry_run,
+       "import KIND: check the files and report, store nothing", NULL},
       {"version", 0, 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL},
       {NULL},
   };
@@ -571,6 +585,9 @@ main(int argc, char **argv)
   g_log_set_writer_func(log_writer, NULL, NULL);
   if (sodium_init() < 0)
     return 1;
+  /* erlang reads no state and takes options of its own. */
+  if (argc >= 2 && strcmp(argv[1], "erlang") == 0)
+    return wb_ctl_erlang(argc - 1, argv + 1);
   g_autoptr(GOptionContext) ctx = g_option_context_new(usage);
   g_option_context_add_main_entries(ctx, entries, NULL);
   if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
@@ -584,6 +601,8 @@ main(int argc, char **argv)
     rc = 0;
   } else if (argc >= 2 && strcmp(argv[1], "import") == 0) {
     rc = cmd_import(&o, argv + 2, argc - 2);
+  } else if (argc >= 2 && strcmp(argv[1], "key") == 0) {
+    rc = wb_ctl_key(o.config, o.state_dir, argv + 2, argc - 2);
   } else if (argc >= 2 && strcmp(argv[1], "kpi") == 0) {
     rc = cmd_kpi(&o);
   } else if (argc >= 2 && strcmp(argv[1], "graph") == 0) {

@@ -116,6 +116,8 @@ wb_engine_open(WbEngine *e, gboolean writer, GError **error)
       return FALSE;
   }
   e->collectors = g_ptr_array_new_with_free_func((GDestroyNotify)wb_collector_free);
+  e->ingest = wb_ingest_new(wb_bus_sink(e->bus), &e->clock, e->tz, wb_config_agent_map(e->cfg));
+  g_ptr_array_add(e->collectors, wb_ingest_collector(e->ingest));
   return TRUE;
 }
 
@@ -147,6 +149,7 @@ wb_engine_clear(WbEngine *e)
       g_warning("%s", error->message);
     g_clear_pointer(&e->rrd, wb_rrd_archive_free);
   }
+  e->ingest = NULL; /* freed with the collectors */
   g_clear_pointer(&e->collectors, g_ptr_array_unref);
   g_clear_pointer(&e->live, wb_live_free);
   g_clear_pointer(&e->tz, g_time_zone_unref);

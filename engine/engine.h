@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "collectors/collector.h"
+#include "collectors/ingest.h"
 #include "engine/bus.h"
 #include "engine/clock.h"
 #include "engine/config.h"
@@ -28,6 +29,7 @@ typedef struct {
   WbBus *bus;
   WbRrdArchive *rrd;     /* NULL when [rrd] enabled is false */
   GPtrArray *collectors; /* WbCollector* */
+  WbIngest *ingest;      /* the JSON ingest API's collector, in collectors */
   gboolean demo;
   gint64 started_us; /* monotonic */
   char *state_dir;

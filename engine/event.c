@@ -19,6 +19,7 @@ static const char *const event_type_names[WB_EVENT_TYPE_COUNT] = {
     [WB_EVENT_AGENT_PAUSE] = "agent.pause",
     [WB_EVENT_AGENT_UNPAUSE] = "agent.unpause",
     [WB_EVENT_SOURCE_RESTART] = "source.restart",
+    [WB_EVENT_SOURCE_SYNC] = "source.sync",
     [WB_EVENT_CALL_CLASSIFY] = "call.classify",
     [WB_EVENT_CALL_SURVEY] = "call.survey",
     [WB_EVENT_ACD_SNAPSHOT] = "acd.snapshot",

@@ -33,6 +33,14 @@ typedef enum {
   /* The phone system (re)started: calls it had in progress are gone.
    * Not in DESIGN.md's table; queue_log's QUEUESTART needs it. */
   WB_EVENT_SOURCE_RESTART,
+  /* What the phone system has waiting now, told after a gap in which its
+   * events were not received (AMI does not replay them): one per caller
+   * still waiting (call_id, queue: "this call still waits"), then one with
+   * an empty call_id, the sweep: every call of the source still waiting
+   * that entered before ts and was not confirmed at that same ts ends at
+   * ts as lost (its exit is unknown). Calls in talk are left as they are.
+   * Not in DESIGN.md's table; AMI's QueueStatus after a login needs it. */
+  WB_EVENT_SOURCE_SYNC,
   WB_EVENT_CALL_CLASSIFY,
   WB_EVENT_CALL_SURVEY,
   WB_EVENT_ACD_SNAPSHOT,

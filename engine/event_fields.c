@@ -17,10 +17,13 @@ G_DEFINE_QUARK(wb_event_field_error, wb_event_field_error)
 #define REQ TRUE
 #define OPT FALSE
 
-static const char *const directions[] = {"in", "out", "unknown", NULL};
-static const char *const staff_statuses[] = {"active", "leave", "left", "reserve", NULL};
-static const char *const shift_statuses[] = {"scheduled", "cancelled", NULL};
-static const char *const origins[] = {"12345_province", "12345_city", "direct", NULL};
+static const char *const directions[] = {"in|上班|签到|进", "out|下班|签退|出", "unknown|未知",
+                                         NULL};
+static const char *const staff_statuses[] = {"active|在职|在岗", "leave|休假|请假|产假|病假",
+                                             "left|离职", "reserve|储备", NULL};
+static const char *const shift_statuses[] = {"scheduled|排班", "cancelled|取消", NULL};
+static const char *const origins[] = {"12345_province|省12345|省级12345",
+                                      "12345_city|市12345|市级12345", "direct|直接|本线", NULL};
 
 #define CALL_ID(req) F("call_id", "通话编号", WB_FIELD_TEXT, call_id, req, NULL)
 #define QUEUE(req) F("queue", "队列", WB_FIELD_TEXT, queue, req, NULL)
@@ -129,6 +132,7 @@ static const WbEventField *const fields_of[WB_EVENT_TYPE_COUNT] = {
     [WB_EVENT_AGENT_PAUSE] = f_pause,
     [WB_EVENT_AGENT_UNPAUSE] = f_pause,
     [WB_EVENT_SOURCE_RESTART] = f_none,
+    [WB_EVENT_SOURCE_SYNC] = f_none,
     [WB_EVENT_CALL_CLASSIFY] = f_classify,
     [WB_EVENT_CALL_SURVEY] = f_survey,
     [WB_EVENT_ACD_SNAPSHOT] = f_acd,
@@ -183,29 +187,59 @@ fail(GError **error, const WbEventField *f, const char *text, const char *why)
   return FALSE;
 }
 
-static gboolean
-in_choices(const char *const *choices, const char *text)
+/* A choice is "value" or "value|别名|…": the value is stored, the Chinese
+ * words that staff write in spreadsheets are taken for it. */
+static const char *
+choice_value(const char *choice, char *buf, gsize size)
 {
-  for (; *choices != NULL; choices++)
-    if (strcmp(*choices, text) == 0)
-      return TRUE;
-  return FALSE;
+  const char *bar = strchr(choice, '|');
+  if (bar == NULL)
+    return choice;
+  g_strlcpy(buf, choice, MIN(size, (gsize)(bar - choice) + 1));
+  return buf;
+}
+
+static const char *
+in_choices(const char *const *choices, const char *text, char *buf, gsize size)
+{
+  for (; *choices != NULL; choices++) {
+    g_auto(GStrv) words = g_strsplit(*choices, "|", -1);
+    for (char **w = words; *w != NULL; w++)
+      if (strcmp(*w, text) == 0)
+        return choice_value(*choices, buf, size);
+  }
+  return NULL;
+}
+
+static char *
+choices_list(const char *const *choices, const char *sep)
+{
+  GString *s = g_string_new(NULL);
+  char buf[64];
+  for (const char *const *c = choices; *c != NULL; c++)
+    g_string_append_printf(s, "%s%s", c == choices ? "" : sep, choice_value(*c, buf, sizeof(buf)));
+  return g_string_free(s, FALSE);
 }
 
 static gboolean
 set_string(WbEvent *ev, const WbEventField *f, const char *text, GError **error)
 {
   char *field = G_STRUCT_MEMBER_P(ev, f->offset);
+  char buf[64];
+  if (f->choices != NULL) {
+    const char *value = in_choices(f->choices, text, buf, sizeof(buf));
+    if (value == NULL) {
+      g_autofree char *list = choices_list(f->choices, ", ");
+      g_autofree char *why = g_strconcat("is not one of ", list, NULL);
+      return fail(error, f, text, why);
+    }
+    text = value;
+  }
   gsize len = strlen(text);
   if (len >= f->size) {
     g_set_error(error, WB_EVENT_FIELD_ERROR, 0, "%s: longer than %" G_GSIZE_FORMAT " bytes",
                 f->name, f->size - 1);
     return FALSE;
-  }
-  if (f->choices != NULL && !in_choices(f->choices, text)) {
-    g_autofree char *list = g_strjoinv(", ", (char **)f->choices);
-    g_autofree char *why = g_strconcat("is not one of ", list, NULL);
-    return fail(error, f, text, why);
   }
   memcpy(field, text, len + 1);
   return TRUE;
@@ -346,7 +380,8 @@ wb_event_fields_check(const WbEvent *ev, WbFieldSet seen, GError **error)
   guint n = 0;
   const WbEventField *fields = wb_event_fields(ev->type, &n);
 
-  if (ev->type == WB_EVENT_NONE || ev->type == WB_EVENT_SOURCE_RESTART) {
+  if (ev->type == WB_EVENT_NONE || ev->type == WB_EVENT_SOURCE_RESTART ||
+      ev->type == WB_EVENT_SOURCE_SYNC) {
     g_set_error(error, WB_EVENT_FIELD_ERROR, 0, "type: '%s' cannot be sent",
                 wb_event_type_name(ev->type));
     return FALSE;
@@ -371,4 +406,105 @@ wb_event_fields_check(const WbEvent *ev, WbFieldSet seen, GError **error)
     return FALSE;
   }
   return TRUE;
+}
+
+static const char *const type_docs[WB_EVENT_TYPE_COUNT] = {
+    [WB_EVENT_CALL_ENQUEUE] = "A caller enters a queue.",
+    [WB_EVENT_CALL_RING_NOANSWER] = "An agent was rung and did not answer.",
+    [WB_EVENT_CALL_ANSWER] = "An agent answers; `wait_ms` is the time in the queue.",
+    [WB_EVENT_CALL_END] = "A connected call ends.",
+    [WB_EVENT_CALL_ABANDON] = "The caller leaves the queue without an agent.",
+    [WB_EVENT_CALL_TRANSFER] = "A connected call is transferred away; it ends for this queue.",
+    [WB_EVENT_AGENT_LOGIN] = "An agent logs in (to one queue, or all).",
+    [WB_EVENT_AGENT_LOGOUT] = "An agent logs out.",
+    [WB_EVENT_AGENT_PAUSE] = "An agent pauses; a reason listed in `[kpi] wrapup_reasons` is "
+                             "after-call work.",
+    [WB_EVENT_AGENT_UNPAUSE] = "An agent is available again.",
+    [WB_EVENT_CALL_CLASSIFY] = "The agent's disposition of a call: what it was about (hot "
+                               "topics, heat maps).",
+    [WB_EVENT_CALL_SURVEY] = "The caller's satisfaction score after the call.",
+    [WB_EVENT_ACD_SNAPSHOT] = "Statistics of a queue as another ACD sees them, now.",
+    [WB_EVENT_STAFF_PUNCH] = "An attendance punch (time clock).",
+    [WB_EVENT_ROSTER_SHIFT] = "A planned shift; `status` `cancelled` removes the shift that "
+                              "starts at `start`.",
+    [WB_EVENT_STAFF_RECORD] = "A person of the staff register; the newest record wins.",
+    [WB_EVENT_TRAINING_RECORD] = "Training attended.",
+    [WB_EVENT_EXAM_RECORD] = "An exam result.",
+    [WB_EVENT_QA_SCORE] = "A quality inspection score, of a call or of the agent.",
+    [WB_EVENT_WORKORDER_OPEN] = "A work order is received (from the 12345 hotline or "
+                                "directly); `due` is its deadline.",
+    [WB_EVENT_WORKORDER_UPDATE] = "A work order changes status or details.",
+    [WB_EVENT_WORKORDER_CLOSE] = "A work order is closed.",
+    [WB_EVENT_COMPLAINT_OPEN] = "A complaint about an agent or the service is received.",
+    [WB_EVENT_COMPLAINT_CLOSE] = "A complaint is settled.",
+};
+
+static const char *
+kind_format(WbFieldKind kind)
+{
+  switch (kind) {
+  case WB_FIELD_TEXT: return "text";
+  case WB_FIELD_AGENT: return "agent key (aliases of `[agent.KEY]` apply)";
+  case WB_FIELD_CALLER: return "phone number (stored hashed and masked)";
+  case WB_FIELD_TIME: return "time";
+  case WB_FIELD_DATE: return "date";
+  case WB_FIELD_MS: return "milliseconds, whole, >= 0";
+  case WB_FIELD_COUNT: return "whole number >= 0";
+  case WB_FIELD_NUMBER: return "number >= 0";
+  case WB_FIELD_ABANDON: return "`abandon`, `timeout`, `empty`, `key` or `withdraw`";
+  case WB_FIELD_ENDED_BY: return "`caller`, `agent` or `transfer`";
+  }
+  return "";
+}
+
+char *
+wb_event_fields_docs_markdown(void)
+{
+  GString *s = g_string_new(
+      "# Event types and their fields\n\n"
+      "<!-- Generated by `wallboardd --print-event-docs` from the tables in "
+      "engine/event_fields.c; a test keeps this file in step with them. -->\n\n"
+      "Every event another system sends (`POST /api/v1/events`, WebSocket `ingest.v1`, see "
+      "[protocol.md](protocol.md)) and every row a file import reads (`wallboardctl import`, "
+      "see [import-templates](import-templates/README.md)) is one of these types, with these "
+      "fields. JSON members and CSV columns have the same names; a CSV column may also carry "
+      "the Chinese header. Over the API every event also has `event_id` (unique per source: "
+      "a retry with the same id is stored once), `type` and `ts` (when it happened).\n\n"
+      "- **time**: ISO-8601 (`2026-11-28T09:30:00+08:00`; without an offset it is local time "
+      "of `[kpi] timezone`), epoch milliseconds, or a spreadsheet's `2026/11/28 9:30`.\n"
+      "- **date**: `2026-11-28` (or `2026/11/28`), the local day.\n"
+      "- A field given as `null` or an empty string is absent. A field that is not listed "
+      "for the type refuses the event, so a misspelt name is never silently dropped.\n");
+  for (int t = WB_EVENT_CALL_ENQUEUE; t < WB_EVENT_TYPE_COUNT; t++) {
+    if (t == WB_EVENT_SOURCE_RESTART || t == WB_EVENT_SOURCE_SYNC)
+      continue;
+    guint n = 0;
+    const WbEventField *fields = wb_event_fields((WbEventType)t, &n);
+    g_string_append_printf(
+        s, "\n## `%s`\n\n%s\n\n| field | 中文 | format | required |\n|---|---|---|---|\n",
+        wb_event_type_name((WbEventType)t), type_docs[t]);
+    for (guint i = 0; i < n; i++) {
+      const WbEventField *f = &fields[i];
+      g_autofree char *format = NULL;
+      if (f->choices != NULL) {
+        GString *list = g_string_new(NULL);
+        for (const char *const *c = f->choices; *c != NULL; c++) {
+          g_auto(GStrv) words = g_strsplit(*c, "|", -1);
+          g_string_append_printf(list, "%s`%s`", c == f->choices ? "" : ", ", words[0]);
+          if (words[1] != NULL) {
+            g_autofree char *zh = g_strjoinv(", ", words + 1);
+            g_string_append_printf(list, " (%s)", zh);
+          }
+        }
+        format = g_string_free(list, FALSE);
+      } else if (f->kind == WB_FIELD_TEXT) {
+        format = g_strdup_printf("text, at most %" G_GSIZE_FORMAT " bytes", f->size - 1);
+      } else {
+        format = g_strdup(kind_format(f->kind));
+      }
+      g_string_append_printf(s, "| `%s` | %s | %s | %s |\n", f->name, f->zh, format,
+                             f->required ? "yes" : "");
+    }
+  }
+  return g_string_free(s, FALSE);
 }

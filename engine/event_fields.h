@@ -60,4 +60,7 @@ gboolean wb_event_field_set_number(WbEvent *ev, const WbEventField *f, gdouble v
  * (a shift ends after it starts, …). */
 gboolean wb_event_fields_check(const WbEvent *ev, WbFieldSet seen, GError **error);
 
+/* docs/events.md: every type's fields, for senders and importers. */
+char *wb_event_fields_docs_markdown(void);
+
 G_END_DECLS

@@ -326,7 +326,8 @@ static const WbKpiDefinition definitions[] = {
   {"short_abandons", "calls", "短时放弃量", "Short abandons",
    "abandoned with a wait of at most short_abandon_s seconds"},
   {"lost", "calls", "中断量", "Lost",
-   "calls that were waiting when the phone system restarted"},
+   "calls that were waiting when the phone system restarted, or that left the queue "
+   "while their events were not received (how is not known)"},
   {"handled", "calls", "处理完成量", "Handled", "answered calls that have ended"},
   {"answer_rate", "ratio", "人工接通率", "Answer rate", "answered / offered"},
   {"service_level", "ratio", "N秒接通率", "Service level",
@@ -389,7 +390,9 @@ wb_kpi_docs_markdown(void)
       "(`[kpi] sl_threshold_s`, default 15 s, per GB/T 33358) are labelled on every value, "
       "and can be set per queue.\n"
       "- **Lost** calls were waiting when the phone system restarted (queue_log "
-      "`QUEUESTART`): offered, not answered, not abandoned.\n"
+      "`QUEUESTART`, AMI `FullyBooted`), or left the queue while the AMI connection was "
+      "down (the `QueueStatus` at the next login no longer lists them): offered, not "
+      "answered, not abandoned.\n"
       "- **AHT** counts talk plus after-call work: a pause whose reason is listed in "
       "`[kpi] wrapup_reasons`, started after a call, belongs to that call. queue_log does "
       "not record hold time.\n\n"

@@ -19,7 +19,8 @@ typedef enum {
   WB_OUTCOME_COMPLETED,   /* answered and ended */
   WB_OUTCOME_TRANSFERRED, /* answered and transferred away */
   WB_OUTCOME_ABANDONED,   /* left the queue unanswered (any abandon reason) */
-  WB_OUTCOME_LOST,        /* the phone system restarted while it waited */
+  WB_OUTCOME_LOST,        /* the phone system restarted while it waited, or it
+                             left unseen (source.sync) */
   WB_OUTCOME_COUNT
 } WbOutcome;
 

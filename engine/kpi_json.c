@@ -50,6 +50,17 @@ wb_kpi_json_to_string(JsonBuilder *b)
   return json_generator_to_data(gen, NULL);
 }
 
+char *
+wb_kpi_json_frame(const char *t, const char *key, const char *value)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  wb_kpi_json_string(b, "t", t);
+  wb_kpi_json_string(b, key, value);
+  json_builder_end_object(b);
+  return wb_kpi_json_to_string(b);
+}
+
 static void
 null_member(JsonBuilder *b, const char *name)
 {

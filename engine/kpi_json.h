@@ -19,6 +19,8 @@ void wb_kpi_json_int(JsonBuilder *b, const char *name, gint64 v);
 void wb_kpi_json_string(JsonBuilder *b, const char *name, const char *v);
 void wb_kpi_json_time(JsonBuilder *b, GTimeZone *tz, const char *name, gint64 ms);
 char *wb_kpi_json_to_string(JsonBuilder *b);
+/* A WebSocket control frame: {"t":t,"<key>":value}. */
+char *wb_kpi_json_frame(const char *t, const char *key, const char *value);
 
 /* The KPI members for a scope of this kind, into an open object; pause_ms
  * (reason -> gint64* ms) may be NULL. */

@@ -14,6 +14,8 @@ call_free(gpointer p)
 {
   LiveCall *c = p;
   g_array_unref(c->entries);
+  if (c->synced_ms != NULL)
+    g_array_unref(c->synced_ms);
   g_free(c);
 }
 
@@ -552,6 +554,65 @@ apply_restart(WbLive *live, const WbEvent *ev)
   }
 }
 
+/* source.sync with a call: the phone system says the call still waits
+ * (in ev->queue, or in any queue when it names none). */
+static void
+apply_sync_confirm(WbLive *live, const WbEvent *ev)
+{
+  LiveCall *c = call_get(live, ev->call_id, FALSE);
+
+  /* A caller who entered while we were not listening: we never saw the
+   * entry, so there is nothing to keep (nor to count as offered). */
+  if (c == NULL || c->source != g_intern_string(ev->source)) {
+    live->stats.orphans++;
+    return;
+  }
+  if (c->synced_ms == NULL)
+    c->synced_ms = g_array_new(FALSE, TRUE, sizeof(gint64));
+  g_array_set_size(c->synced_ms, c->entries->len);
+  for (guint i = 0; i < c->entries->len; i++) {
+    const WbCallRecord *e = entry(c, (gint32)i);
+    if (e->outcome == WB_OUTCOME_WAITING &&
+        (ev->queue[0] == '\0' || strcmp(e->queue, ev->queue) == 0))
+      g_array_index(c->synced_ms, gint64, i) = ev->ts_ms;
+  }
+}
+
+/* source.sync without a call, the sweep: a call of that source still
+ * waiting, which entered before the round and was not confirmed in it,
+ * left while we were not listening. How (answered, abandoned) is unknown,
+ * so it ends as lost, as at a restart: offered, neither answered nor
+ * abandoned. A call in talk is left alone: QueueStatus lists only callers
+ * waiting, so it cannot tell a call in talk from one that ended; its end
+ * comes with AgentComplete, or a restart, or pruning. */
+static void
+apply_sync_sweep(WbLive *live, const WbEvent *ev)
+{
+  GHashTableIter it;
+  gpointer value;
+  const char *source = g_intern_string(ev->source);
+
+  g_hash_table_iter_init(&it, live->calls);
+  while (g_hash_table_iter_next(&it, NULL, &value)) {
+    LiveCall *c = value;
+    if (c->source != source)
+      continue;
+    for (guint i = 0; i < c->entries->len; i++) {
+      WbCallRecord *e = entry(c, (gint32)i);
+      gboolean confirmed = c->synced_ms != NULL && i < c->synced_ms->len &&
+                           g_array_index(c->synced_ms, gint64, i) == ev->ts_ms;
+      if (e->outcome != WB_OUTCOME_WAITING || e->enqueue_ms >= ev->ts_ms || confirmed)
+        continue;
+      Before b;
+      before_take(c, (gint32)i, &b);
+      e->outcome = WB_OUTCOME_LOST;
+      e->end_ms = ev->ts_ms;
+      e->wait_ms = ev->ts_ms - e->enqueue_ms;
+      changed(live, c, (gint32)i, &b);
+    }
+  }
+}
+
 void
 wb_live_apply(WbLive *live, const WbEvent *ev)
 {
@@ -569,6 +630,12 @@ wb_live_apply(WbLive *live, const WbEvent *ev)
   case WB_EVENT_CALL_TRANSFER: apply_end(live, ev); break;
   case WB_EVENT_CALL_ABANDON: apply_abandon(live, ev); break;
   case WB_EVENT_SOURCE_RESTART: apply_restart(live, ev); break;
+  case WB_EVENT_SOURCE_SYNC:
+    if (ev->call_id[0] != '\0')
+      apply_sync_confirm(live, ev);
+    else
+      apply_sync_sweep(live, ev);
+    break;
   case WB_EVENT_AGENT_LOGIN:
   case WB_EVENT_AGENT_LOGOUT:
   case WB_EVENT_AGENT_PAUSE:

@@ -13,6 +13,9 @@ typedef struct {
   const char *source; /* interned: a restart of that source ends the call */
   GArray *entries;    /* WbCallRecord, by seq */
   gint64 first_enqueue_ms;
+  /* gint64 per entry: the ts of the last source.sync that said it still
+   * waits (a sweep at another ts is another round); NULL until one does. */
+  GArray *synced_ms;
 } LiveCall;
 
 typedef struct {

@@ -15,10 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collectors/ami.h"
 #include "collectors/queuelog.h"
 #include "collectors/sim.h"
 #include "engine/auth.h"
 #include "engine/engine.h"
+#include "engine/event_fields.h"
 #include "engine/sampler.h"
 #include "engine/server.h"
 #include "wb-build-config.h"
@@ -47,6 +49,7 @@ typedef struct {
   gboolean print_config;
   gboolean print_config_docs;
   gboolean print_kpi_docs;
+  gboolean print_event_docs;
   gboolean version;
 } Options;
 
@@ -91,6 +94,8 @@ parse_options(int *argc, char ***argv, Options *o, GError **error)
        "Print docs/configuration.md and exit", NULL},
       {"print-kpi-docs", 0, 0, G_OPTION_ARG_NONE, &o->print_kpi_docs, "Print docs/kpi.md and exit",
        NULL},
+      {"print-event-docs", 0, 0, G_OPTION_ARG_NONE, &o->print_event_docs,
+       "Print docs/events.md and exit", NULL},
       {"version", 0, 0, G_OPTION_ARG_NONE, &o->version, "Print the version and exit", NULL},
       {NULL},
   };
@@ -171,6 +176,44 @@ start_demo(Daemon *d, GPtrArray *paths, GError **error)
   return TRUE;
 }
 
+/* [ami] enabled: the manager-interface client, beside or instead of queue_log. */
+static gboolean
+start_ami(Daemon *d, GError **error)
+{
+  WbEngine *e = &d->engine;
+  WbConfig *cfg = e->cfg;
+  WbAmiAuth auth;
+
+  if (!wb_ami_auth_from_name(cfg->ami_auth, &auth)) {
+    g_set_error(error, WB_CONFIG_ERROR, WB_CONFIG_ERROR_INVALID,
+                "[ami] auth: '%s' is not plain or md5", cfg->ami_auth);
+    return FALSE;
+  }
+  if (d->agents == NULL)
+    d->agents = wb_config_agent_map(cfg);
+  WbAmiOptions ao = {
+      .host = cfg->ami_host,
+      .port = (guint16)cfg->ami_port,
+      .username = cfg->ami_username,
+      .secret = cfg->ami_secret,
+      .auth = auth,
+      .tls = cfg->ami_tls,
+      .tls_ca = cfg->ami_tls_ca,
+      .summary_s = (guint)cfg->ami_summary_s,
+      .keepalive_s = (guint)cfg->ami_keepalive_s,
+      .reconnect_max_s = (guint)cfg->ami_reconnect_max_s,
+      .sink = wb_bus_sink(e->bus),
+      .agents = d->agents,
+  };
+  WbCollector *c = wb_ami_start(&ao, error);
+  if (c == NULL)
+    return FALSE;
+  g_ptr_array_add(e->collectors, c);
+  g_message("collectors: AMI client for %s:%d as '%s'", cfg->ami_host, cfg->ami_port,
+            cfg->ami_username);
+  return TRUE;
+}
+
 static gboolean
 start_collectors(Daemon *d, GError **error)
 {
@@ -181,12 +224,16 @@ start_collectors(Daemon *d, GError **error)
     g_ptr_array_add(paths, g_strdup(*p));
   if (e->demo && !start_demo(d, paths, error))
     return FALSE;
+  if (e->cfg->ami_enabled && !start_ami(d, error))
+    return FALSE;
   if (paths->len == 0) {
-    g_message("collectors: no queue_log configured (--queue-log, [queue_log] paths)");
+    if (!e->cfg->ami_enabled)
+      g_message("collectors: no queue_log configured (--queue-log, [queue_log] paths)");
     return TRUE;
   }
   g_ptr_array_add(paths, NULL);
-  d->agents = wb_config_agent_map(e->cfg);
+  if (d->agents == NULL)
+    d->agents = wb_config_agent_map(e->cfg);
   WbQueuelogOptions qo = {
       .paths = (const char *const *)paths->pdata,
       .sink = wb_bus_sink(e->bus),
@@ -346,10 +393,11 @@ main(int argc, char **argv)
     g_print("wallboardd %s\n", WB_VERSION);
     return 0;
   }
-  if (o.print_config || o.print_config_docs || o.print_kpi_docs) {
+  if (o.print_config || o.print_config_docs || o.print_kpi_docs || o.print_event_docs) {
     g_autofree char *text = o.print_config        ? wb_config_example_file()
                             : o.print_config_docs ? wb_config_docs_markdown()
-                                                  : wb_kpi_docs_markdown();
+                            : o.print_kpi_docs    ? wb_kpi_docs_markdown()
+                                                  : wb_event_fields_docs_markdown();
     fputs(text, stdout);
     return 0;
   }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "engine/api.h"
+#include "engine/ingest_ws.h"
 #include "engine/topics.h"
 #include "wb-build-config.h"
 
@@ -19,7 +20,7 @@ G_DEFINE_QUARK(wb_server_error, wb_server_error)
 #define URI_MAX 2048
 #define ARG_MAX 1024
 
-enum { PROTO_HTTP_API, PROTO_TOPICS, PROTO_END, PROTO_COUNT };
+enum { PROTO_HTTP_API, PROTO_TOPICS, PROTO_INGEST, PROTO_END, PROTO_COUNT };
 
 /* Front-end libraries from npm, served by us (no CDN): URL, the files in an
  * installed tree, and where npm puts them in the source tree. */
@@ -58,7 +59,9 @@ typedef struct {
   GPtrArray *args; /* "name=value", decoded by lws */
   char *token;
   gboolean has_body;
-  gsize body_len; /* request body bytes seen (bodies are not used yet) */
+  gboolean chunked; /* a body without Content-Length: refused */
+  gsize body_len;   /* request body bytes seen */
+  GByteArray *body; /* kept up to [server] max_body_bytes */
   char *reply;
   gsize reply_len;
   gsize sent;
@@ -73,8 +76,9 @@ request_clear(Request *r)
   g_clear_pointer(&r->args, g_ptr_array_unref);
   g_clear_pointer(&r->token, g_free);
   g_clear_pointer(&r->reply, g_free);
+  g_clear_pointer(&r->body, g_byte_array_unref);
   r->reply_len = r->sent = r->body_len = 0;
-  r->has_body = FALSE;
+  r->has_body = r->chunked = FALSE;
 }
 
 static void
@@ -120,6 +124,13 @@ request_read(struct lws *wsi, Request *r)
     r->has_body = methods[i].token == WSI_TOKEN_POST_URI || methods[i].token == WSI_TOKEN_PUT_URI ||
                   methods[i].token == WSI_TOKEN_PATCH_URI;
     break;
+  }
+  /* lws reads request bodies by Content-Length only (it then reports
+   * completion, even of an empty one): without it there is no body to wait
+   * for, and a chunked one is refused. */
+  if (r->has_body) {
+    r->chunked = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
+    r->has_body = !r->chunked && lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0;
   }
   r->args = g_ptr_array_new_with_free_func(g_free);
   for (int n = 0;
@@ -169,12 +180,23 @@ answer(WbServer *srv, struct lws *wsi, Request *r)
   WbApiReply reply = {0};
   g_autoptr(GHashTable) query = wb_api_query_new((const char *const *)r->args->pdata, r->args->len);
 
-  if (r->body_len > (gsize)srv->engine->cfg->max_body_bytes) {
+  if (r->chunked) {
+    reply.status = 411;
+    reply.body = g_strdup("{\"error\":\"send the body with a Content-Length\"}");
+  } else if (r->body_len > (gsize)srv->engine->cfg->max_body_bytes) {
     reply.status = 413;
     reply.body = g_strdup_printf("{\"error\":\"request body larger than %d bytes\"}",
                                  srv->engine->cfg->max_body_bytes);
   } else {
-    wb_api_handle(srv->engine, r->method, r->path, query, r->token, &reply);
+    WbApiRequest req = {
+        .method = r->method,
+        .path = r->path,
+        .query = query,
+        .token = r->token,
+        .body = r->body != NULL ? (const char *)r->body->data : NULL,
+        .body_len = r->body != NULL ? r->body->len : 0,
+    };
+    wb_api_handle(srv->engine, &req, &reply);
   }
   r->status = reply.status;
   r->reply = g_steal_pointer(&reply.body);
@@ -222,7 +244,15 @@ http_api_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     if (r->has_body)
       return 0; /* answered at LWS_CALLBACK_HTTP_BODY_COMPLETION */
     return answer(srv, wsi, r);
-  case LWS_CALLBACK_HTTP_BODY: r->body_len += len; return 0;
+  case LWS_CALLBACK_HTTP_BODY:
+    r->body_len += len;
+    /* Past the limit the rest is read and dropped: the answer is 413. */
+    if (r->body_len <= (gsize)srv->engine->cfg->max_body_bytes) {
+      if (r->body == NULL)
+        r->body = g_byte_array_new();
+      g_byte_array_append(r->body, in, (guint)len);
+    }
+    return 0;
   case LWS_CALLBACK_HTTP_BODY_COMPLETION: return answer(srv, wsi, r);
   case LWS_CALLBACK_HTTP_WRITEABLE:
     if (r->reply == NULL)
@@ -350,6 +380,7 @@ wb_server_start(WbEngine *engine, GMainLoop *loop, GError **error)
   srv->protocols[PROTO_HTTP_API].per_session_data_size = sizeof(Request);
   srv->protocols[PROTO_HTTP_API].user = srv;
   wb_topics_protocol(srv->topics, &srv->protocols[PROTO_TOPICS]);
+  wb_ingest_ws_protocol(engine, &srv->protocols[PROTO_INGEST]);
   setup_mounts(srv);
 
   lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_to_glib);

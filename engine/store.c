@@ -979,7 +979,7 @@ wb_store_add_token(WbStore *store, const char *token, const char *role, const ch
 }
 
 char *
-wb_store_check_token(WbStore *store, const char *token)
+wb_store_check_token(WbStore *store, const char *token, char **label)
 {
   sqlite3_stmt *st = NULL;
   char *role = NULL;
@@ -989,14 +989,53 @@ wb_store_check_token(WbStore *store, const char *token)
   g_autofree char *hash = token_hash(token);
   /* Looking up a hash leaks nothing useful through timing: an attacker
    * would need a preimage of the stored hash, not a prefix of the token. */
-  if (sqlite3_prepare_v2(store->db, "SELECT role FROM tokens WHERE token_hash = ?", -1, &st,
+  if (sqlite3_prepare_v2(store->db, "SELECT role, label FROM tokens WHERE token_hash = ?", -1, &st,
                          NULL) != SQLITE_OK)
     return NULL;
   sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-  if (sqlite3_step(st) == SQLITE_ROW)
+  if (sqlite3_step(st) == SQLITE_ROW) {
     role = g_strdup((const char *)sqlite3_column_text(st, 0));
+    if (label != NULL)
+      *label = g_strdup((const char *)sqlite3_column_text(st, 1));
+  }
   sqlite3_finalize(st);
   return role;
+}
+
+gint64
+wb_store_remove_tokens(WbStore *store, const char *role, const char *label, GError **error)
+{
+  sqlite3_stmt *st = NULL;
+
+  if (sqlite3_prepare_v2(store->db, "DELETE FROM tokens WHERE role = ? AND label = ?", -1, &st,
+                         NULL) != SQLITE_OK) {
+    sql_fail(store, error, "prepare token removal");
+    return -1;
+  }
+  sqlite3_bind_text(st, 1, role, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, label, -1, SQLITE_STATIC);
+  if (!run_now(store, st, "remove tokens", error))
+    return -1;
+  return sqlite3_changes(store->db);
+}
+
+gboolean
+wb_store_foreach_token(WbStore *store, WbStoreTokenFunc func, gpointer user_data, GError **error)
+{
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2(store->db,
+                         "SELECT role, label, created_ms FROM tokens ORDER BY role, label", -1, &st,
+                         NULL) != SQLITE_OK)
+    return sql_fail(store, error, "prepare token list");
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    func((const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+         sqlite3_column_int64(st, 2), user_data);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE)
+    return sql_fail(store, error, "token list");
+  return TRUE;
 }
 
 void

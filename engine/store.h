@@ -110,8 +110,15 @@ gboolean wb_store_set_setting(WbStore *store, const char *key, GBytes *value, GE
 /* Display tokens: stored as SHA-256 hashes only. */
 gboolean wb_store_add_token(WbStore *store, const char *token, const char *role, const char *label,
                             GError **error);
-/* Returns the role of a valid token, or NULL. */
-char *wb_store_check_token(WbStore *store, const char *token);
+/* Returns the role of a valid token, or NULL; its label into *label if
+ * label is not NULL. */
+char *wb_store_check_token(WbStore *store, const char *token, char **label);
+/* Removes the tokens of a role and label; returns how many. */
+gint64 wb_store_remove_tokens(WbStore *store, const char *role, const char *label, GError **error);
+typedef void (*WbStoreTokenFunc)(const char *role, const char *label, gint64 created_ms,
+                                 gpointer user_data);
+gboolean wb_store_foreach_token(WbStore *store, WbStoreTokenFunc func, gpointer user_data,
+                                GError **error);
 
 void wb_store_stats(WbStore *store, WbStoreStats *out);
 gint64 wb_store_count(WbStore *store, const char *table);

@@ -8,6 +8,7 @@
 
 #include "engine/live_json.h"
 #include "engine/auth.h"
+#include "engine/kpi_json.h"
 
 /* A client message larger than this is not a hello: close the session. */
 #define RX_MAX (16 * 1024)
@@ -195,25 +196,11 @@ wb_topics_start(WbTopics *t, struct lws_context *context)
   t->heartbeat_id = g_timeout_add_seconds(t->engine->cfg->heartbeat_s, on_heartbeat, t);
 }
 
-static char *
-control_frame(const char *kind, const char *key, const char *text)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "t");
-  json_builder_add_string_value(b, kind);
-  json_builder_set_member_name(b, key);
-  json_builder_add_string_value(b, text);
-  json_builder_end_object(b);
-  g_autoptr(JsonNode) root = json_builder_get_root(b);
-  return json_to_string(root, FALSE);
-}
-
 static void
 session_error(Session *s, const char *message, gboolean close_after)
 {
   g_free(s->control);
-  s->control = control_frame("error", "error", message);
+  s->control = wb_kpi_json_frame("error", "error", message);
   s->close_after_control = close_after;
 }
 

@@ -93,6 +93,10 @@ static const BadCase bad[] = {
     {"[demo]\nenabled = maybe\n", "maybe"},
     {"[queue.policy]\ncolour = red\n", "colour"},
     {"[agent.1]\nnickname = x\n", "nickname"},
+    {"[shift.早]\nstart = 8点\nend = 16:00\n", "[shift.早] start: '8点' is not a time of day"},
+    {"[shift.早]\nstart = 24:00\nend = 08:00\n", "00:00..23:59"},
+    {"[shift.早]\nstart = 08:00\n", "a start and an end"},
+    {"[shift.早]\nstart = 08:00\nend = 16:00\ncolour = red\n", "colour"},
     {"[nonsense]\nx = 1\n", "nonsense"},
     {"not a key file", "wallboard.conf"},
 };
@@ -106,6 +110,32 @@ START_TEST(test_bad_files)
   ck_assert(!wb_config_load_file(c, path, &error));
   ck_assert_msg(strstr(error->message, bad[_i].must_mention) != NULL, "'%s' lacks '%s'",
                 error->message, bad[_i].must_mention);
+  test_rmtree(dir);
+}
+END_TEST
+
+/* [shift.CODE]: the roster's templates, as the example file shows them. */
+START_TEST(test_shift_templates)
+{
+  g_autofree char *dir = test_tmpdir();
+  g_autofree char *path = write_conf(dir, "[shift.早]\nlabel = 早班\nstart = 08:00\nend = 16:00\n"
+                                          "[shift.中]\nstart = 16:00\nend = 24:00\n"
+                                          "[shift.N]\nstart = 22:00\nend = 06:00\nrole = night\n");
+  g_autoptr(WbConfig) c = wb_config_new_defaults();
+  g_autoptr(GError) error = NULL;
+  ck_assert_msg(wb_config_load_file(c, path, &error), "%s", error ? error->message : "");
+  ck_assert_uint_eq(c->shifts->len, 3);
+  const WbShiftConfig *s = g_ptr_array_index(c->shifts, 0);
+  ck_assert_str_eq(s->code, "早");
+  ck_assert_str_eq(s->label, "早班");
+  ck_assert_ptr_null(s->role);
+  ck_assert_int_eq(s->start_min, 8 * 60);
+  ck_assert_int_eq(s->end_min, 16 * 60);
+  s = g_ptr_array_index(c->shifts, 1);
+  ck_assert_int_eq(s->end_min, 24 * 60);
+  s = g_ptr_array_index(c->shifts, 2);
+  ck_assert_str_eq(s->role, "night");
+  ck_assert_int_eq(s->end_min, 6 * 60);
   test_rmtree(dir);
 }
 END_TEST
@@ -143,6 +173,7 @@ START_TEST(test_docs_in_step)
   g_autoptr(GError) error = NULL;
   ck_assert_msg(wb_config_load_file(c, ex_path, &error), "%s", error ? error->message : "");
   ck_assert_str_eq(c->listen, "127.0.0.1:8080");
+  ck_assert_uint_eq(c->shifts->len, 0);
 }
 END_TEST
 
@@ -154,6 +185,7 @@ config_suite(void)
   tcase_add_test(tc, test_defaults);
   tcase_add_test(tc, test_load_file);
   tcase_add_loop_test(tc, test_bad_files, 0, G_N_ELEMENTS(bad));
+  tcase_add_test(tc, test_shift_templates);
   tcase_add_test(tc, test_set_from_command_line);
   tcase_add_test(tc, test_docs_in_step);
   suite_add_tcase(s, tc);

@@ -300,6 +300,101 @@ START_TEST(test_source_restart)
 }
 END_TEST
 
+/* Applies a source.sync of `source` at ts_ms (call_id NULL: the sweep). */
+static void
+sync_event(Model *m, const char *source, gint64 ts_ms, const char *call_id, const char *queue)
+{
+  WbEvent ev;
+  wb_event_init(&ev, WB_EVENT_SOURCE_SYNC);
+  ev.ts_ms = ts_ms;
+  WB_EVENT_SET(&ev, source, source, -1);
+  WB_EVENT_SET(&ev, call_id, call_id != NULL ? call_id : "", -1);
+  WB_EVENT_SET(&ev, queue, queue != NULL ? queue : "", -1);
+  wb_live_apply(m->live, &ev);
+}
+
+/* After a gap the phone system tells who still waits: the callers it
+ * confirms keep waiting, the others of that source end as lost at the
+ * round's time; calls in talk, later entries and other sources are left
+ * alone; a second round needs its own confirmations. */
+START_TEST(test_source_sync)
+{
+  Model m;
+  model_init(&m, "UTC");
+  const char *lines[] = {
+      "1700000000|1.1|q1|NONE|ENTERQUEUE||13800000001|1",
+      "1700000005|1.2|q1|NONE|ENTERQUEUE||13800000002|2",
+      "1700000008|1.3|q2|NONE|ENTERQUEUE||13800000003|1",
+      "1700000010|2.1|q1|NONE|ENTERQUEUE||13800000004|3",
+      "1700000012|2.1|q1|8001|CONNECT|2|2.2|1",
+      NULL,
+  };
+  feed(&m, lines);
+  /* Another source's caller, waiting since before the round. */
+  WbEvent other;
+  wb_event_init(&other, WB_EVENT_CALL_ENQUEUE);
+  other.ts_ms = 1700000001000;
+  WB_EVENT_SET(&other, source, "ami:other:5038", -1);
+  WB_EVENT_SET(&other, call_id, "9.1", -1);
+  WB_EVENT_SET(&other, queue, "q1", -1);
+  wb_live_apply(m.live, &other);
+
+  /* Round 1 at 100 s: 1.2 still waits in q1, 1.3 in any queue; 7.7 is a
+   * caller we never saw enter; a confirmation of 1.1 in the wrong queue
+   * does not keep it. */
+  gint64 t1 = 1700000100000;
+  sync_event(&m, "pbx", t1, "1.2", "q1");
+  sync_event(&m, "pbx", t1, "1.3", NULL);
+  sync_event(&m, "pbx", t1, "7.7", "q1");
+  sync_event(&m, "pbx", t1, "1.1", "q2");
+  /* An entry after the round's time was not in its list: kept. */
+  const char *late[] = {"1700000101|3.1|q1|NONE|ENTERQUEUE||13800000005|4", NULL};
+  feed(&m, late);
+  sync_event(&m, "pbx", t1, NULL, NULL);
+
+  ck_assert_int_eq(row(&m, "1.1/0")->outcome, WB_OUTCOME_LOST);
+  ck_assert_int_eq(row(&m, "1.1/0")->end_ms, t1);
+  ck_assert_int_eq(row(&m, "1.1/0")->wait_ms, 100000);
+  ck_assert_int_eq(row(&m, "1.2/0")->outcome, WB_OUTCOME_WAITING);
+  ck_assert_int_eq(row(&m, "1.3/0")->outcome, WB_OUTCOME_WAITING);
+  ck_assert_int_eq(row(&m, "2.1/0")->outcome, WB_OUTCOME_CONNECTED);
+  ck_assert_int_eq(row(&m, "3.1/0")->outcome, WB_OUTCOME_WAITING);
+  ck_assert_int_eq(row(&m, "9.1/0")->outcome, WB_OUTCOME_WAITING);
+  ck_assert_ptr_null(g_hash_table_lookup(m.rows, "7.7/0"));
+  g_autoptr(WbLiveView) v1 = wb_live_view(m.live, 1700000110000);
+  ck_assert_int_eq(v1->total.waiting, 4); /* 1.2, 1.3, 3.1 and the other source's 9.1 */
+  ck_assert_int_eq(agent(v1, "8001")->state, WB_AGENT_ON_CALL);
+  /* Lost: offered, neither answered nor abandoned. */
+  ck_assert_int_eq(v1->total.kpi.counts.offered, 6);
+  ck_assert_int_eq(v1->total.kpi.counts.lost, 1);
+  ck_assert_int_eq(v1->total.kpi.counts.abandoned, 0);
+  ck_assert_int_eq(v1->total.kpi.counts.answered, 1);
+
+  /* Round 2 at 200 s confirms only 3.1: the confirmations of round 1 do
+   * not count. */
+  gint64 t2 = 1700000200000;
+  sync_event(&m, "pbx", t2, "3.1", "q1");
+  sync_event(&m, "pbx", t2, NULL, NULL);
+  ck_assert_int_eq(row(&m, "1.2/0")->outcome, WB_OUTCOME_LOST);
+  ck_assert_int_eq(row(&m, "1.2/0")->wait_ms, 195000);
+  ck_assert_int_eq(row(&m, "1.3/0")->outcome, WB_OUTCOME_LOST);
+  ck_assert_int_eq(row(&m, "3.1/0")->outcome, WB_OUTCOME_WAITING);
+  ck_assert_int_eq(row(&m, "9.1/0")->outcome, WB_OUTCOME_WAITING);
+  ck_assert_int_eq(row(&m, "1.1/0")->end_ms, t1); /* ended once */
+  /* An exit that comes after all (a resent event) changes nothing. */
+  const char *again[] = {"1700000150|1.2|q1|NONE|ABANDON|2|2|145", NULL};
+  feed(&m, again);
+  ck_assert_int_eq(row(&m, "1.2/0")->outcome, WB_OUTCOME_LOST);
+  g_autoptr(WbLiveView) v2 = wb_live_view(m.live, 1700000210000);
+  ck_assert_int_eq(v2->total.waiting, 2);
+  ck_assert_int_eq(v2->total.kpi.counts.offered, 6);
+  ck_assert_int_eq(v2->total.kpi.counts.lost, 3);
+  ck_assert_int_eq(v2->total.kpi.counts.abandoned, 0);
+  ck_assert_int_eq(agent(v2, "8001")->state, WB_AGENT_ON_CALL);
+  model_clear(&m);
+}
+END_TEST
+
 START_TEST(test_configured_names_and_offline_agents)
 {
   Model m;
@@ -433,6 +528,7 @@ live_suite(void)
   tcase_add_test(tc, test_duplicates_and_orphans);
   tcase_add_test(tc, test_reentry_and_backwards_time);
   tcase_add_test(tc, test_source_restart);
+  tcase_add_test(tc, test_source_sync);
   tcase_add_test(tc, test_configured_names_and_offline_agents);
   tcase_add_test(tc, test_prune_keeps_today_and_open_calls);
   tcase_add_test(tc, test_repeat_caller_gap);

@@ -45,26 +45,6 @@ open_store(const char *path)
 }
 
 /* All rows of a table as one text, for comparing two databases. */
-static char *
-dump(const char *db, const char *sql)
-{
-  sqlite3 *conn = NULL;
-  sqlite3_stmt *st = NULL;
-  GString *out = g_string_new(NULL);
-
-  ck_assert_int_eq(sqlite3_open_v2(db, &conn, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-  ck_assert_int_eq(sqlite3_prepare_v2(conn, sql, -1, &st, NULL), SQLITE_OK);
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    for (int i = 0; i < sqlite3_column_count(st); i++) {
-      const char *v = (const char *)sqlite3_column_text(st, i);
-      g_string_append_printf(out, "%s|", v != NULL ? v : "NULL");
-    }
-    g_string_append_c(out, '\n');
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(conn);
-  return g_string_free(out, FALSE);
-}
 
 static void
 exec_sql(const char *db, const char *sql)
@@ -106,7 +86,7 @@ START_TEST(test_schema)
   }
   g_autoptr(WbStore) s = open_store(f.db);
   ck_assert_int_eq(wb_store_schema_version(s), 3);
-  g_autofree char *mode = dump(f.db, "PRAGMA journal_mode");
+  g_autofree char *mode = test_dump_sql(f.db, "PRAGMA journal_mode");
   ck_assert_str_eq(mode, "wal|\n");
   const char *tables[] = {"events",      "calls",        "collector_positions",
                           "quarantine",  "agent_states", "intervals",
@@ -158,10 +138,11 @@ START_TEST(test_event_roundtrip_and_unique)
   ck_assert_int_eq(wb_store_append_event(s, &ev, &error), 1);
   ck_assert(wb_store_commit(s, &error));
   ck_assert_int_eq(wb_store_count(s, "events"), 2);
-  g_autofree char *row = dump(f.db, "SELECT s.name, source_pos, ts_ms, type, call_id, queue,"
-                                    " agent, wait_ms, ring_ms, talk_ms, ended_by, abandon_reason"
-                                    " FROM events JOIN sources s ON s.id = source_id"
-                                    " ORDER BY events.id LIMIT 1");
+  g_autofree char *row =
+      test_dump_sql(f.db, "SELECT s.name, source_pos, ts_ms, type, call_id, queue,"
+                          " agent, wait_ms, ring_ms, talk_ms, ended_by, abandon_reason"
+                          " FROM events JOIN sources s ON s.id = source_id"
+                          " ORDER BY events.id LIMIT 1");
   ck_assert_str_eq(row,
                    "src|42|1700000000123|call.end|1.1|policy|8001|5000|NULL|60000|agent|NULL|\n");
   fixture_clear(&f);
@@ -235,8 +216,8 @@ START_TEST(test_idempotent_ingest)
   const char *calls_sql = "SELECT * FROM calls ORDER BY call_id, seq";
 
   ck_assert_int_eq(ingest(&f, paths), 168 + 23);
-  g_autofree char *events1 = dump(f.db, events_sql);
-  g_autofree char *calls1 = dump(f.db, calls_sql);
+  g_autofree char *events1 = test_dump_sql(f.db, events_sql);
+  g_autofree char *calls1 = test_dump_sql(f.db, calls_sql);
   ck_assert_int_gt(strlen(calls1), 0);
 
   /* Resumed: nothing new is read. */
@@ -244,18 +225,18 @@ START_TEST(test_idempotent_ingest)
   /* Positions forgotten: every line is read again, and refused. */
   exec_sql(f.db, "DELETE FROM collector_positions");
   ck_assert_int_eq(ingest(&f, paths), 168 + 23);
-  g_autofree char *events2 = dump(f.db, events_sql);
-  g_autofree char *calls2 = dump(f.db, calls_sql);
+  g_autofree char *events2 = test_dump_sql(f.db, events_sql);
+  g_autofree char *calls2 = test_dump_sql(f.db, calls_sql);
   ck_assert_str_eq(events1, events2);
   ck_assert_str_eq(calls1, calls2);
 
   /* No raw caller number was stored. */
   g_autofree char *raw =
-      dump(f.db, "SELECT count(*) FROM events WHERE caller_hash LIKE '%0700000001%'"
-                 " OR caller_mask = '0700000001'");
+      test_dump_sql(f.db, "SELECT count(*) FROM events WHERE caller_hash LIKE '%0700000001%'"
+                          " OR caller_mask = '0700000001'");
   ck_assert_str_eq(raw, "0|\n");
-  g_autofree char *masked =
-      dump(f.db, "SELECT DISTINCT caller_mask FROM calls WHERE call_id = '1770799347.2652'");
+  g_autofree char *masked = test_dump_sql(
+      f.db, "SELECT DISTINCT caller_mask FROM calls WHERE call_id = '1770799347.2652'");
   ck_assert_str_eq(masked, "070****0001|\n");
   fixture_clear(&f);
 }
@@ -327,8 +308,9 @@ START_TEST(test_quarantine_rows)
                                     -1, NULL));
   const char *paths[] = {path, NULL};
   ingest(&f, paths);
-  g_autofree char *rows = dump(f.db, "SELECT file, line_no, reason, hex(line) FROM quarantine"
-                                     " ORDER BY id");
+  g_autofree char *rows =
+      test_dump_sql(f.db, "SELECT file, line_no, reason, hex(line) FROM quarantine"
+                          " ORDER BY id");
   g_autofree char *expected = g_strdup_printf(
       "%s|2|fewer than 5 fields|62726F6B656E20FF206C696E65|\n"
       "%s|3|CONNECT: holdtime is missing or not a number|%s|\n",
@@ -345,13 +327,13 @@ START_TEST(test_tokens_and_settings)
   g_autoptr(WbStore) s = open_store(f.db);
   g_autoptr(GError) error = NULL;
   ck_assert(wb_store_add_token(s, "secret-token", "display", "tv", &error));
-  g_autofree char *role = wb_store_check_token(s, "secret-token");
+  g_autofree char *role = wb_store_check_token(s, "secret-token", NULL);
   ck_assert_str_eq(role, "display");
-  ck_assert_ptr_null(wb_store_check_token(s, "secret-tokeN"));
-  ck_assert_ptr_null(wb_store_check_token(s, ""));
+  ck_assert_ptr_null(wb_store_check_token(s, "secret-tokeN", NULL));
+  ck_assert_ptr_null(wb_store_check_token(s, "", NULL));
   /* Only the hash is kept. */
   g_autofree char *rows =
-      dump(f.db, "SELECT count(*) FROM tokens WHERE token_hash LIKE '%secret%'");
+      test_dump_sql(f.db, "SELECT count(*) FROM tokens WHERE token_hash LIKE '%secret%'");
   ck_assert_str_eq(rows, "0|\n");
   g_autoptr(GBytes) v = g_bytes_new_static("\x01\x02", 2);
   ck_assert(wb_store_set_setting(s, "k", v, &error));

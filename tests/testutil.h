@@ -4,6 +4,7 @@
 #include <check.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 #include <string.h>
 
 #include "collectors/collector.h"
@@ -152,4 +153,26 @@ test_run_suite(Suite *s)
   int failed = srunner_ntests_failed(sr);
   srunner_free(sr);
   return failed == 0 ? 0 : 1;
+}
+
+/* Rows of a query on db, as "a|b|\n" lines ("NULL" for nulls). */
+static inline char *
+test_dump_sql(const char *db, const char *sql)
+{
+  sqlite3 *conn = NULL;
+  sqlite3_stmt *st = NULL;
+  GString *out = g_string_new(NULL);
+
+  ck_assert_int_eq(sqlite3_open_v2(db, &conn, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_prepare_v2(conn, sql, -1, &st, NULL), SQLITE_OK);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    for (int i = 0; i < sqlite3_column_count(st); i++) {
+      const char *v = (const char *)sqlite3_column_text(st, i);
+      g_string_append_printf(out, "%s|", v != NULL ? v : "NULL");
+    }
+    g_string_append_c(out, '\n');
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(conn);
+  return g_string_free(out, FALSE);
 }

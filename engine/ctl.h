@@ -1,0 +1,24 @@
+/* ctl.h: wallboardctl's commands that live outside ctl.c. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* wallboardctl key add SOURCE | list | revoke SOURCE: ingest keys. Works
+ * beside a running daemon (the store takes concurrent writers). Returns
+ * the exit status. */
+int wb_ctl_key(const char *config, const char *state_dir, char **args, int n);
+
+/* wallboardctl import KIND FILE... [--dry-run] for the record kinds of
+ * collectors/import.h (not queue_log). Returns the exit status: 0 all rows
+ * stored, 3 some rows rejected (the others stored), 1 a file could not be
+ * imported, 2 a usage error. */
+int wb_ctl_import(const char *config, const char *state_dir, gboolean dry_run, char **args, int n);
+
+/* wallboardctl erlang --calls N --period SEC --aht SEC --target F --within SEC
+ *   [--agents N] [--max-occupancy F] [--shrinkage F] [--json]: what-if
+ * staffing by Erlang C. argv[0] is "erlang". Returns the exit status. */
+int wb_ctl_erlang(int argc, char **argv);
+
+G_END_DECLS
