@@ -2,7 +2,8 @@
 fresh state directory, checked in its tables; imported twice (nothing
 changes); a dry run (nothing stored); the real ZKTeco export against
 Python's own reading of it; a GBK file with bad rows (exit 3, the rows
-named); and the errors of whole files and of usage."""
+named); every template again in GBK with a bad row; and the errors of
+whole files and of usage."""
 
 import collections
 import datetime
@@ -148,6 +149,43 @@ class ImportRecordsTest(unittest.TestCase):
         for events, out in self.import_templates("--dry-run"):
             self.assertIn(", 0 new, %d already stored" % events, out)
         self.assertEqual(self.dump(), first)
+
+    def test_every_kind_in_gbk_with_a_bad_row(self):
+        """Each template saved by Chinese Excel (GBK, no BOM, CRLF) with one
+        more row whose key column is empty: that row is named and kept in
+        quarantine, the others give the same tables as the UTF-8 file."""
+        self.import_templates()
+        want = self.dump()
+        state = os.path.join(self.tmp, "gbk")
+        for kind, name, rows, events in TEMPLATES:
+            with open(os.path.join(TEMPLATES_DIR, name), encoding="utf-8-sig") as f:
+                lines = f.read().splitlines()
+            bad = "," + lines[-1].split(",", 1)[1]
+            path = os.path.join(self.tmp, "gbk-" + name)
+            data = ("\r\n".join(lines + [bad]) + "\r\n").encode("gbk")
+            with open(path, "wb") as f:
+                f.write(data)
+            # A file of ASCII alone is UTF-8 as much as GBK.
+            encoding = "GB18030" if max(data) > 0x7f else "UTF-8"
+            r = ctl(state, "--config", SHIFTS, "import", kind, path)
+            self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
+            self.assertIn("%s: %d rows" % (path, rows + 1), r.stdout)
+            self.assertIn(", 1 rejected", r.stdout)
+            self.assertIn("read as CSV, %s, comma-separated" % encoding, r.stdout)
+            self.assertRegex(r.stdout, r"\n  row %d: \S" % (rows + 2))
+        with sqlite3.connect("file:%s?mode=ro" % os.path.join(state, "wallboard.db"),
+                             uri=True) as c:
+            for t, k in TABLES.items():
+                if t == "quarantine":
+                    got = c.execute("SELECT line_no FROM quarantine ORDER BY id").fetchall()
+                    self.assertEqual(got, [(rows + 2,) for _, _, rows, _ in TEMPLATES])
+                    continue
+                # The time of the import, not of the file.
+                cols = [r[1] for r in c.execute("PRAGMA table_info(%s)" % t)]
+                keep = [i for i, n in enumerate(cols) if n not in ("updated_ms", "classified_ms")]
+                got = c.execute("SELECT * FROM %s ORDER BY %s" % (t, k)).fetchall()
+                self.assertEqual([[r[i] for i in keep] for r in got],
+                                 [[r[i] for i in keep] for r in want[t]], t)
 
     def test_zkteco_sample(self):
         path = sample("zkteco-attlog.dat")
