@@ -564,7 +564,9 @@ wb_api_ingest_reply(WbEngine *e, const WbIngestResult *result, gint64 seq, WbApi
     out->status = 400;
 }
 
-typedef enum { OPEN, DISPLAY, INGEST } Need;
+/* What a route needs: nothing; any reader's token (display and up); a
+ * supervisor, manager or admin (people's records); an ingest key. */
+typedef enum { OPEN, DISPLAY, SUPERVISOR, INGEST } Need;
 
 typedef enum {
   ROUTE_HEALTHZ,
@@ -618,9 +620,18 @@ wb_api_handle(WbEngine *e, const WbApiRequest *req, WbApiReply *out)
                 routes[found].post ? "POST" : "GET", method);
     return;
   }
-  if (routes[found].need == DISPLAY && wb_auth_role(e->store, req->token) == WB_ROLE_NONE) {
-    reply_error(out, 401, "a display token is required (Authorization: Bearer TOKEN)");
-    return;
+  if (routes[found].need == DISPLAY || routes[found].need == SUPERVISOR) {
+    WbRole role = wb_auth_role(e->store, req->token);
+    if (role == WB_ROLE_NONE) {
+      reply_error(out, 401, "a display token is required (Authorization: Bearer TOKEN)");
+      return;
+    }
+    if (routes[found].need == SUPERVISOR && role != WB_ROLE_SUPERVISOR &&
+        role != WB_ROLE_MANAGER && role != WB_ROLE_ADMIN) {
+      reply_error(out, 403, "%s needs a supervisor, manager or admin, not %s", routes[found].path,
+                  wb_auth_role_name(role));
+      return;
+    }
   }
   switch ((RouteId)found) {
   case ROUTE_HEALTHZ: route_healthz(e, out); break;

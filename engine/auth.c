@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <sodium.h>
 #include <string.h>
@@ -20,15 +21,19 @@ wb_auth_role_name(WbRole role)
 }
 
 WbRole
+wb_auth_role_from_name(const char *name)
+{
+  for (gsize i = 1; name != NULL && i < G_N_ELEMENTS(role_names); i++)
+    if (strcmp(name, role_names[i]) == 0)
+      return (WbRole)i;
+  return WB_ROLE_NONE;
+}
+
+WbRole
 wb_auth_role(WbStore *store, const char *token)
 {
   g_autofree char *role = wb_store_check_token(store, token, NULL);
-  if (role == NULL)
-    return WB_ROLE_NONE;
-  for (gsize i = 1; i < G_N_ELEMENTS(role_names); i++)
-    if (strcmp(role, role_names[i]) == 0)
-      return (WbRole)i;
-  return WB_ROLE_NONE;
+  return wb_auth_role_from_name(role);
 }
 
 static char *
@@ -40,6 +45,21 @@ new_secret(void)
   sodium_bin2hex(text, sizeof(text), raw, sizeof(raw));
   sodium_memzero(raw, sizeof(raw));
   return g_strdup(text);
+}
+
+char *
+wb_auth_add_token(WbStore *store, WbRole role, const char *label, GError **error)
+{
+  if (role != WB_ROLE_DISPLAY && role != WB_ROLE_SUPERVISOR && role != WB_ROLE_MANAGER) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                "a token is for display, supervisor or manager, not %s: a person logs in",
+                wb_auth_role_name(role));
+    return NULL;
+  }
+  g_autofree char *token = new_secret();
+  if (!wb_store_add_token(store, token, wb_auth_role_name(role), label, error))
+    return NULL;
+  return g_steal_pointer(&token);
 }
 
 char *

@@ -26,6 +26,13 @@ char *wb_auth_ensure_display_token(WbStore *store, const char *state_dir, GError
 WbRole wb_auth_role(WbStore *store, const char *token);
 const char *wb_auth_role_name(WbRole role);
 
+/* A token for a program that reads the API in a role (display,
+ * supervisor or manager; a person logs in instead). The token is stored
+ * only as a hash: show it once. */
+char *wb_auth_add_token(WbStore *store, WbRole role, const char *label, GError **error);
+/* The role named, or WB_ROLE_NONE. */
+WbRole wb_auth_role_from_name(const char *name);
+
 /* Ingest keys: one per sending system, role "ingest", its label naming
  * the source. They read nothing; they only send events. */
 #define WB_AUTH_INGEST_ROLE "ingest"

@@ -80,6 +80,7 @@ static const char usage[] =
     "                             classifications from CSV (punches also ZKTeco attlog.dat)\n"
     "  erlang --calls N --period S --aht S --target F --within S   what-if staffing\n"
     "  key add SOURCE | list | revoke SOURCE   keys of the JSON ingest API\n"
+    "  token add ROLE LABEL | revoke ROLE LABEL   a program's token to read the API\n"
     "  kpi                        KPIs of a scope over a window (default: total, today)\n"
     "  graph --metric M --out F   PNG or SVG graph of the RRD archive (default: total, today)";
 
@@ -603,6 +604,8 @@ main(int argc, char **argv)
     rc = cmd_import(&o, argv + 2, argc - 2);
   } else if (argc >= 2 && strcmp(argv[1], "key") == 0) {
     rc = wb_ctl_key(o.config, o.state_dir, argv + 2, argc - 2);
+  } else if (argc >= 2 && strcmp(argv[1], "token") == 0) {
+    rc = wb_ctl_token(o.config, o.state_dir, argv + 2, argc - 2);
   } else if (argc >= 2 && strcmp(argv[1], "kpi") == 0) {
     rc = cmd_kpi(&o);
   } else if (argc >= 2 && strcmp(argv[1], "graph") == 0) {

@@ -9,6 +9,7 @@ G_BEGIN_DECLS
  * beside a running daemon (the store takes concurrent writers). Returns
  * the exit status. */
 int wb_ctl_key(const char *config, const char *state_dir, char **args, int n);
+int wb_ctl_token(const char *config, const char *state_dir, char **args, int n);
 
 /* wallboardctl import KIND FILE... [--dry-run] for the record kinds of
  * collectors/import.h (not queue_log). Returns the exit status: 0 all rows

@@ -7,7 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "engine/erlang.h"
+#include "engine/workforce/erlang.h"
 #include "engine/kpi_json.h"
 
 #define AGENTS_MAX 100000

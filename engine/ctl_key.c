@@ -1,4 +1,5 @@
-/* ctl_key.c: wallboardctl key, the ingest API's keys. */
+/* ctl_key.c: wallboardctl key and token: the ingest API's keys and the
+ * tokens of programs that read the API. */
 #define G_LOG_DOMAIN "wallboardctl"
 
 #include "engine/ctl.h"
@@ -82,5 +83,48 @@ wb_ctl_key(const char *config, const char *state_dir, char **args, int n)
     g_printerr("wallboardctl: key list: %s\n", error->message);
     return 1;
   }
+  return 0;
+}
+
+/* wallboardctl token add ROLE LABEL | token revoke ROLE LABEL */
+int
+wb_ctl_token(const char *config, const char *state_dir, char **args, int n)
+{
+  g_autoptr(GError) error = NULL;
+  const char *verb = n > 0 ? args[0] : "";
+  WbRole role = n > 1 ? wb_auth_role_from_name(args[1]) : WB_ROLE_NONE;
+
+  if (n != 3 || (strcmp(verb, "add") != 0 && strcmp(verb, "revoke") != 0) ||
+      !wb_ingest_label_valid(args[2])) {
+    g_printerr("wallboardctl: usage: token add ROLE LABEL | token revoke ROLE LABEL\n"
+               "  ROLE: display, supervisor or manager; LABEL: 1 to 64 of A-Z a-z 0-9 . _ -\n");
+    return 2;
+  }
+  if (role != WB_ROLE_DISPLAY && role != WB_ROLE_SUPERVISOR && role != WB_ROLE_MANAGER) {
+    g_printerr("wallboardctl: token: ROLE is display, supervisor or manager, not '%s'\n",
+               args[1]);
+    return 2;
+  }
+  g_autoptr(WbStore) store = open_store(config, state_dir, &error);
+  if (store == NULL) {
+    g_printerr("wallboardctl: token: %s\n", error->message);
+    return 1;
+  }
+  if (strcmp(verb, "revoke") == 0) {
+    gint64 removed = wb_store_remove_tokens(store, wb_auth_role_name(role), args[2], &error);
+    if (removed < 0) {
+      g_printerr("wallboardctl: token revoke: %s\n", error->message);
+      return 1;
+    }
+    g_print("%" G_GINT64_FORMAT " token(s) of %s %s revoked\n", removed, args[1], args[2]);
+    return removed > 0 ? 0 : 1;
+  }
+  g_autofree char *token = wb_auth_add_token(store, role, args[2], &error);
+  if (token == NULL) {
+    g_printerr("wallboardctl: token add: %s\n", error->message);
+    return 1;
+  }
+  g_printerr("%s token %s (shown only now; the store keeps its hash):\n", args[1], args[2]);
+  g_print("%s\n", token);
   return 0;
 }

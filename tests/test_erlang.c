@@ -1,5 +1,5 @@
 /* test_erlang.c: Erlang C against the published figures (DESIGN.md 5). */
-#include "engine/erlang.h"
+#include "engine/workforce/erlang.h"
 #include "testutil.h"
 
 #include <math.h>

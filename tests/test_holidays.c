@@ -1,5 +1,5 @@
 /* test_holidays.c: the holiday calendar, a holiday week with make-up days. */
-#include "engine/holidays.h"
+#include "engine/workforce/holidays.h"
 #include "testutil.h"
 
 static WbHolidays *

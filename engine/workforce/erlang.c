@@ -1,7 +1,7 @@
 /* erlang.c: Erlang C with the stable recursion. */
 #define G_LOG_DOMAIN "erlang"
 
-#include "engine/erlang.h"
+#include "engine/workforce/erlang.h"
 
 #include <math.h>
 

@@ -1,7 +1,7 @@
 /* holidays.c: the holiday calendar from the shipped JSON files. */
 #define G_LOG_DOMAIN "holidays"
 
-#include "engine/holidays.h"
+#include "engine/workforce/holidays.h"
 
 #include <json-glib/json-glib.h>
 #include <stdio.h>
