@@ -120,7 +120,27 @@ typedef struct {
   Column *cols;
   guint n_cols;
   gboolean grid;
+  /* Roster: what the file plans per person and day ("agent\x1fday_ms" to
+   * a PlanDay), and the rest cells of the grid row at hand. */
+  GHashTable *plan;
+  GArray *row_rest_days; /* gint64 local midnights */
+  char row_agent[WB_EVENT_ID_MAX];
 } Import;
+
+typedef struct {
+  char *agent;
+  gint64 day_ms;  /* local midnight */
+  GArray *starts; /* gint64: the shifts the file gives that day */
+} PlanDay;
+
+static void
+plan_day_free(gpointer p)
+{
+  PlanDay *d = p;
+  g_free(d->agent);
+  g_array_unref(d->starts);
+  g_free(d);
+}
 
 static gboolean
 blank(const char *s)
@@ -333,6 +353,17 @@ set_shift_times(const Import *im, WbEvent *ev, WbFieldSet *seen, int y, int m, i
                             (gdouble)local_ms(im->opts->tz, y, m, d, end_min), seen, NULL);
 }
 
+/* A template's hours on a day: by date where the options know how. */
+static void
+shift_hours(const Import *im, const WbImportShift *s, int y, int m, int d, gint *start_min,
+            gint *end_min)
+{
+  *start_min = s->start_min;
+  *end_min = s->end_min;
+  if (im->opts->shift_hours != NULL)
+    im->opts->shift_hours(s, y, m, d, start_min, end_min, im->opts->shift_hours_data);
+}
+
 static const WbImportShift *
 find_shift(const Import *im, const char *code)
 {
@@ -447,8 +478,7 @@ roster_long_row(const Import *im, const WbSheetRow *row, WbEvent *ev, GError **e
                     "is not a shift template ([shift.CODE] in the configuration)");
       WB_EVENT_SET(ev, kind, s->code, -1);
       apply_template_role(ev, s);
-      start_min = s->start_min;
-      end_min = s->end_min;
+      shift_hours(im, s, y, m, d, &start_min, &end_min);
     }
     if (start_min >= 0 && end_min >= 0)
       set_shift_times(im, ev, &seen, y, m, d, start_min, end_min);
@@ -483,13 +513,17 @@ roster_grid_row(Import *im, const WbSheetRow *row, GError **error)
     g_set_error(error, WB_IMPORT_ERROR, 0, "staff: required for roster.shift");
     return FALSE;
   }
+  g_strlcpy(im->row_agent, base.agent, sizeof(im->row_agent));
   for (guint i = 0; i < im->n_cols; i++) {
     const Column *c = &im->cols[i];
     if (c->role != COL_DAY)
       continue;
     g_autofree char *code = g_strstrip(g_strdup(wb_sheet_cell(row, i)));
-    if (is_rest(code))
+    if (is_rest(code)) {
+      gint64 midnight = local_ms(im->opts->tz, c->year, c->month, c->day, 0);
+      g_array_append_val(im->row_rest_days, midnight);
       continue;
+    }
     char letters[8];
     wb_sheet_column_name(i, letters, sizeof(letters));
     const WbImportShift *s = find_shift(im, code);
@@ -505,7 +539,9 @@ roster_grid_row(Import *im, const WbSheetRow *row, GError **error)
     WbFieldSet ev_seen = seen;
     WB_EVENT_SET(&ev, kind, s->code, -1);
     apply_template_role(&ev, s);
-    set_shift_times(im, &ev, &ev_seen, c->year, c->month, c->day, s->start_min, s->end_min);
+    gint start_min = 0, end_min = 0;
+    shift_hours(im, s, c->year, c->month, c->day, &start_min, &end_min);
+    set_shift_times(im, &ev, &ev_seen, c->year, c->month, c->day, start_min, end_min);
     GError *local = NULL;
     if (!wb_event_fields_check(&ev, ev_seen, &local)) {
       g_string_append_printf(bad, "%s%04d-%02d-%02d (column %s): %s", bad->len > 0 ? "; " : "",
@@ -669,6 +705,113 @@ reject(Import *im, guint row_no, const char *text, const char *reason)
   im->opts->sink->quarantine(im->opts->sink, &q);
 }
 
+/* ---- a roster file is the plan of the days it covers ---- */
+
+static gint64
+local_midnight(GTimeZone *tz, gint64 ms)
+{
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(ms / 1000);
+  g_autoptr(GDateTime) t = g_date_time_to_timezone(utc, tz);
+  return local_ms(tz, g_date_time_get_year(t), g_date_time_get_month(t),
+                  g_date_time_get_day_of_month(t), 0);
+}
+
+static PlanDay *
+plan_day(Import *im, const char *agent, gint64 day_ms)
+{
+  g_autofree char *key = g_strdup_printf("%s\x1f%" G_GINT64_FORMAT, agent, day_ms);
+  PlanDay *d = g_hash_table_lookup(im->plan, key);
+  if (d == NULL) {
+    d = g_new0(PlanDay, 1);
+    d->agent = g_strdup(agent);
+    d->day_ms = day_ms;
+    d->starts = g_array_new(FALSE, FALSE, sizeof(gint64));
+    g_hash_table_insert(im->plan, g_steal_pointer(&key), d);
+  }
+  return d;
+}
+
+/* A good row's shifts and rest days, into the plan. A cancelling row
+ * plans nothing: it removes one shift and leaves the others of its day. */
+static void
+plan_row(Import *im)
+{
+  const char *agent = NULL;
+  for (guint i = 0; i < im->events->len; i++) {
+    const WbEvent *ev = &g_array_index(im->events, WbEvent, i);
+    agent = ev->agent;
+    if (strcmp(ev->status, "cancelled") == 0)
+      continue;
+    PlanDay *d = plan_day(im, ev->agent, local_midnight(im->opts->tz, ev->start_ms));
+    g_array_append_val(d->starts, ev->start_ms);
+  }
+  if (agent == NULL)
+    agent = im->row_agent;
+  for (guint i = 0; agent != NULL && *agent != '\0' && i < im->row_rest_days->len; i++)
+    plan_day(im, agent, g_array_index(im->row_rest_days, gint64, i));
+}
+
+static gint
+plan_day_cmp(gconstpointer a, gconstpointer b)
+{
+  const PlanDay *x = *(PlanDay *const *)a, *y = *(PlanDay *const *)b;
+  int c = strcmp(x->agent, y->agent);
+  return c != 0 ? c : x->day_ms < y->day_ms ? -1 : x->day_ms > y->day_ms;
+}
+
+static gboolean
+planned(const PlanDay *d, gint64 start_ms)
+{
+  for (guint i = 0; i < d->starts->len; i++)
+    if (g_array_index(d->starts, gint64, i) == start_ms)
+      return TRUE;
+  return FALSE;
+}
+
+static gint64 event_pos(const WbEvent *ev);
+
+/* After the rows: each stored shift of a planned person and day that the
+ * file does not give is cancelled, as of the file's time (a change stored
+ * later wins). */
+static void
+cancel_unplanned(Import *im)
+{
+  if (im->opts->stored_shifts == NULL || g_hash_table_size(im->plan) == 0)
+    return;
+  g_autoptr(GPtrArray) days = g_ptr_array_new();
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, im->plan);
+  while (g_hash_table_iter_next(&it, NULL, &value))
+    g_ptr_array_add(days, value);
+  g_ptr_array_sort(days, plan_day_cmp);
+  g_autoptr(GArray) stored = g_array_new(FALSE, FALSE, sizeof(gint64));
+  for (guint i = 0; i < days->len; i++) {
+    const PlanDay *d = g_ptr_array_index(days, i);
+    g_array_set_size(stored, 0);
+    gint64 next = local_midnight(im->opts->tz, d->day_ms + 36 * 3600 * 1000);
+    if (!im->opts->stored_shifts(d->agent, d->day_ms, next, im->file_ms, stored,
+                                 im->opts->stored_shifts_data))
+      return;
+    for (guint k = 0; k + 1 < stored->len; k += 2) {
+      gint64 start = g_array_index(stored, gint64, k);
+      if (planned(d, start))
+        continue;
+      WbEvent ev;
+      wb_event_init(&ev, WB_EVENT_ROSTER_SHIFT);
+      WB_EVENT_SET(&ev, agent, d->agent, -1);
+      WB_EVENT_SET(&ev, status, "cancelled", -1);
+      WB_EVENT_SET(&ev, source, im->source, -1);
+      ev.start_ms = start;
+      ev.end_ms = g_array_index(stored, gint64, k + 1);
+      ev.ts_ms = im->file_ms;
+      ev.source_pos = event_pos(&ev);
+      if (im->opts->sink->event(im->opts->sink, &ev))
+        im->out->cancelled++;
+    }
+  }
+}
+
 /* The row's events to the sink, or the row to quarantine. */
 static void
 emit(Import *im, guint row_no, const char *text, gboolean ok, const GError *error)
@@ -678,6 +821,8 @@ emit(Import *im, guint row_no, const char *text, gboolean ok, const GError *erro
     reject(im, row_no, text, error->message);
     return;
   }
+  if (im->kind == WB_IMPORT_ROSTER)
+    plan_row(im);
   for (guint i = 0; i < im->events->len; i++) {
     WbEvent *ev = &g_array_index(im->events, WbEvent, i);
     WB_EVENT_SET(ev, source, im->source, -1);
@@ -725,6 +870,8 @@ import_csv(Import *im, const char *text, gsize len, const char *encoding, GError
       im->cols[c].has_data |= !blank(g_ptr_array_index(row->cells, c));
     g_autoptr(GError) local = NULL;
     g_array_set_size(im->events, 0);
+    g_array_set_size(im->row_rest_days, 0);
+    im->row_agent[0] = '\0';
     gboolean ok = csv_row(im, row, &local);
     g_autofree char *text_row = ok ? NULL : wb_sheet_row_text(row, im->delim);
     emit(im, row->row_no, text_row != NULL ? text_row : "", ok, local);
@@ -735,6 +882,8 @@ import_csv(Import *im, const char *text, gsize len, const char *encoding, GError
       wb_sheet_column_name(c, letters, sizeof(letters));
       g_ptr_array_add(im->out->ignored, g_strdup_printf("column %s (no header)", letters));
     }
+  if (im->kind == WB_IMPORT_ROSTER)
+    cancel_unplanned(im);
   return TRUE;
 }
 
@@ -864,6 +1013,8 @@ wb_import_bytes(WbImportKind kind, const char *name, const void *data, gsize len
       .out = out,
       .positions = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL),
       .events = g_array_new(FALSE, TRUE, sizeof(WbEvent)),
+      .plan = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, plan_day_free),
+      .row_rest_days = g_array_new(FALSE, FALSE, sizeof(gint64)),
   };
   g_snprintf(im.source, sizeof(im.source), "import:%s", kinds[kind].name);
   gboolean ok = TRUE;
@@ -878,6 +1029,8 @@ wb_import_bytes(WbImportKind kind, const char *name, const void *data, gsize len
   g_free(im.cols);
   g_hash_table_unref(im.positions);
   g_array_unref(im.events);
+  g_hash_table_unref(im.plan);
+  g_array_unref(im.row_rest_days);
   return ok;
 }
 

@@ -60,12 +60,32 @@ typedef struct {
   gint end_min;      /* 0..1440; at or before start_min: the next day */
 } WbImportShift;
 
+/* A template's hours on a day, where they depend on the date (seasons):
+ * minutes after the day's local midnight, an end at or before the start
+ * being on the next day. */
+typedef void (*WbImportShiftHours)(const WbImportShift *shift, int year, int month, int day,
+                                   gint *start_min, gint *end_min, gpointer user_data);
+
+/* The shifts already stored for agent that start in [from_ms, to_ms) and
+ * are not newer than as_of_ms: gint64 pairs (start, end) appended to out.
+ * FALSE if the store could not say (then nothing is cancelled). */
+typedef gboolean (*WbImportStoredShifts)(const char *agent, gint64 from_ms, gint64 to_ms,
+                                         gint64 as_of_ms, GArray *out, gpointer user_data);
+
 typedef struct {
   WbSink *sink;       /* events, and the rejected rows to quarantine */
   WbAgentMap *agents; /* staff numbers and PINs to agent keys; may be NULL */
   GTimeZone *tz;      /* of times written without an offset */
   const WbImportShift *shifts;
   guint n_shifts;
+  /* NULL: a template's start_min and end_min, whatever the date. */
+  WbImportShiftHours shift_hours;
+  gpointer shift_hours_data;
+  /* A roster file is the plan of each person on each day it covers (a
+   * grid's rest cell included): a stored shift of such a day that the file
+   * no longer has is cancelled. NULL: shifts are only added or changed. */
+  WbImportStoredShifts stored_shifts;
+  gpointer stored_shifts_data;
 } WbImportOptions;
 
 typedef struct {
@@ -80,6 +100,7 @@ typedef struct {
   guint stored;       /* events the sink took as new */
   guint already;      /* events the sink already had */
   guint repeated;     /* events identical to an earlier one of the same file */
+  guint cancelled;    /* stored shifts of the file's days that it no longer has */
   GArray *rejected;   /* WbImportRejected, in row order */
   GPtrArray *ignored; /* headers of the columns that mean nothing here */
 } WbImportResult;

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "api"
 
 #include "engine/api.h"
+#include "engine/api_attendance.h"
 
 #include <json-glib/json-glib.h>
 #include <math.h>
@@ -12,6 +13,10 @@
 #include "engine/kpi_json.h"
 #include "engine/live_json.h"
 #include "engine/query.h"
+#include "engine/workforce/coverage.h"
+#include "engine/workforce/stability.h"
+#include "engine/workforce/training.h"
+#include "engine/workforce/staffing.h"
 #include "wb-build-config.h"
 
 /* At most this many intervals in one answer (a year of hours). */
@@ -44,10 +49,8 @@ wb_api_query_new(const char *const *fragments, gsize n)
   return q;
 }
 
-static void reply_error(WbApiReply *out, guint status, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
-
-static void
-reply_error(WbApiReply *out, guint status, const char *fmt, ...)
+void
+wb_api_reply_error(WbApiReply *out, guint status, const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
@@ -56,7 +59,6 @@ reply_error(WbApiReply *out, guint status, const char *fmt, ...)
 
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
-  /* Parameters echo user input: keep the reply valid UTF-8 whatever came. */
   g_autofree char *valid = g_utf8_make_valid(msg, -1);
   wb_kpi_json_string(b, "error", valid);
   json_builder_end_object(b);
@@ -64,8 +66,8 @@ reply_error(WbApiReply *out, guint status, const char *fmt, ...)
   out->body = wb_kpi_json_to_string(b);
 }
 
-static void
-reply_json(WbApiReply *out, JsonBuilder *b)
+void
+wb_api_reply_json(WbApiReply *out, JsonBuilder *b)
 {
   out->status = 200;
   out->body = wb_kpi_json_to_string(b);
@@ -73,9 +75,9 @@ reply_json(WbApiReply *out, JsonBuilder *b)
 
 /* ---- parameters ---- */
 
-static gboolean
-param_time(WbEngine *e, GHashTable *query, const char *name, gint64 def, gint64 *out,
-           WbApiReply *reply)
+gboolean
+wb_api_param_time(WbEngine *e, GHashTable *query, const char *name, gint64 def, gint64 *out,
+                  WbApiReply *reply)
 {
   const char *text = g_hash_table_lookup(query, name);
   if (text == NULL || *text == '\0') {
@@ -83,8 +85,8 @@ param_time(WbEngine *e, GHashTable *query, const char *name, gint64 def, gint64 
     return TRUE;
   }
   if (!wb_time_parse(e->tz, text, out)) {
-    reply_error(reply, 400, "%s: not an ISO-8601 date-time or epoch milliseconds: '%s'", name,
-                text);
+    wb_api_reply_error(reply, 400, "%s: not an ISO-8601 date-time or epoch milliseconds: '%s'",
+                       name, text);
     return FALSE;
   }
   return TRUE;
@@ -95,11 +97,11 @@ static gboolean
 param_window(WbEngine *e, GHashTable *query, gint64 *from, gint64 *to, WbApiReply *reply)
 {
   gint64 now = wb_clock_now_ms(&e->clock);
-  if (!param_time(e, query, "from", wb_day_start_ms(e->tz, now), from, reply) ||
-      !param_time(e, query, "to", wb_day_end_ms(e->tz, now), to, reply))
+  if (!wb_api_param_time(e, query, "from", wb_day_start_ms(e->tz, now), from, reply) ||
+      !wb_api_param_time(e, query, "to", wb_day_end_ms(e->tz, now), to, reply))
     return FALSE;
   if (*from >= *to) {
-    reply_error(reply, 400, "from must be earlier than to");
+    wb_api_reply_error(reply, 400, "from must be earlier than to");
     return FALSE;
   }
   return TRUE;
@@ -110,7 +112,8 @@ param_scope(GHashTable *query, WbScope *scope, WbApiReply *reply)
 {
   const char *text = g_hash_table_lookup(query, "scope");
   if (!wb_scope_parse(text, scope)) {
-    reply_error(reply, 400, "scope: expected total, queue:NAME or agent:KEY, got '%s'", text);
+    wb_api_reply_error(reply, 400, "scope: expected total, queue:NAME or agent:KEY, got '%s'",
+                       text);
     return FALSE;
   }
   return TRUE;
@@ -148,7 +151,7 @@ param_settings(WbEngine *e, GHashTable *query, const WbScope *scope, WbKpiSettin
     const char *v = g_hash_table_lookup(query, *k);
     g_autoptr(GError) error = NULL;
     if (v != NULL && !wb_config_kpi_override(out, *k, v, &error)) {
-      reply_error(reply, 400, "%s", error->message);
+      wb_api_reply_error(reply, 400, "%s", error->message);
       return FALSE;
     }
   }
@@ -170,13 +173,13 @@ route_kpi(WbEngine *e, GHashTable *query, WbApiReply *out)
   commit_first(e);
   if (!wb_query_kpi(e->store, e->cfg, e->live, wb_clock_now_ms(&e->clock), &scope, from, to,
                     &settings, &r, &error)) {
-    reply_error(out, 500, "%s", error->message);
+    wb_api_reply_error(out, 500, "%s", error->message);
     return;
   }
   g_autoptr(JsonBuilder) b = json_builder_new();
   wb_kpi_json_result(b, &r, e->cfg, e->tz);
   wb_query_result_clear(&r);
-  reply_json(out, b);
+  wb_api_reply_json(out, b);
 }
 
 static void
@@ -191,7 +194,7 @@ route_agents(WbEngine *e, GHashTable *query, WbApiReply *out)
   commit_first(e);
   g_autoptr(GPtrArray) results = wb_query_agents(e->store, e->cfg, e->live, now, from, to, &error);
   if (results == NULL) {
-    reply_error(out, 500, "%s", error->message);
+    wb_api_reply_error(out, 500, "%s", error->message);
     return;
   }
   /* Each agent's KPIs for the window beside the state it is in now. */
@@ -221,7 +224,7 @@ route_agents(WbEngine *e, GHashTable *query, WbApiReply *out)
   }
   json_builder_end_array(b);
   json_builder_end_object(b);
-  reply_json(out, b);
+  wb_api_reply_json(out, b);
 }
 
 typedef struct {
@@ -245,7 +248,7 @@ route_intervals(WbEngine *e, GHashTable *query, WbApiReply *out)
   g_autoptr(GError) error = NULL;
 
   if (!wb_interval_size_valid(size)) {
-    reply_error(out, 400, "size: expected 15, 30, 60 or 1440 minutes, got '%s'", size_text);
+    wb_api_reply_error(out, 400, "size: expected 15, 30, 60 or 1440 minutes, got '%s'", size_text);
     return;
   }
   if (!param_scope(query, &scope, out) || !param_window(e, query, &from, &to, out))
@@ -253,8 +256,8 @@ route_intervals(WbEngine *e, GHashTable *query, WbApiReply *out)
   from = wb_interval_start(e->tz, size, from);
   gint64 count = size >= 1440 ? (to - from) / 86400000 + 1 : (to - from) / (size * 60000LL) + 1;
   if (count > INTERVALS_MAX) {
-    reply_error(out, 400, "%" G_GINT64_FORMAT " intervals asked for; at most %d: widen size", count,
-                INTERVALS_MAX);
+    wb_api_reply_error(out, 400, "%" G_GINT64_FORMAT " intervals asked for; at most %d: widen size",
+                       count, INTERVALS_MAX);
     return;
   }
   commit_first(e);
@@ -263,7 +266,7 @@ route_intervals(WbEngine *e, GHashTable *query, WbApiReply *out)
   if (!wb_store_foreach_interval(e->store, size, scope_text, from, to, collect_interval, &rows,
                                  &error)) {
     g_array_unref(rows.rows);
-    reply_error(out, 500, "%s", error->message);
+    wb_api_reply_error(out, 500, "%s", error->message);
     return;
   }
   WbKpiSettings settings =
@@ -302,7 +305,7 @@ route_intervals(WbEngine *e, GHashTable *query, WbApiReply *out)
   g_array_unref(rows.rows);
   json_builder_end_array(b);
   json_builder_end_object(b);
-  reply_json(out, b);
+  wb_api_reply_json(out, b);
 }
 
 static const char *
@@ -333,25 +336,25 @@ route_series(WbEngine *e, GHashTable *query, WbApiReply *out)
   g_autoptr(GError) error = NULL;
 
   if (e->rrd == NULL) {
-    reply_error(out, 404, "the RRD archive is switched off ([rrd] enabled = false)");
+    wb_api_reply_error(out, 404, "the RRD archive is switched off ([rrd] enabled = false)");
     return;
   }
   if (!wb_rrd_ds_from_name(metric, &ds)) {
-    reply_error(out, 400,
-                "metric: expected a data source such as offered, service_level or "
-                "waiting, got '%s'",
-                metric);
+    wb_api_reply_error(out, 400,
+                       "metric: expected a data source such as offered, service_level or "
+                       "waiting, got '%s'",
+                       metric);
     return;
   }
   if (cf == NULL)
     cf = "AVERAGE";
   if (strcmp(cf, "AVERAGE") != 0 && strcmp(cf, "MIN") != 0 && strcmp(cf, "MAX") != 0) {
-    reply_error(out, 400, "cf: expected AVERAGE, MIN or MAX, got '%s'", cf);
+    wb_api_reply_error(out, 400, "cf: expected AVERAGE, MIN or MAX, got '%s'", cf);
     return;
   }
   gint64 resolution = res != NULL ? g_ascii_strtoll(res, NULL, 10) : 0;
   if (res != NULL && resolution <= 0) {
-    reply_error(out, 400, "resolution: expected seconds, got '%s'", res);
+    wb_api_reply_error(out, 400, "resolution: expected seconds, got '%s'", res);
     return;
   }
   if (!param_scope(query, &scope, out) || !param_window(e, query, &from, &to, out))
@@ -362,7 +365,8 @@ route_series(WbEngine *e, GHashTable *query, WbApiReply *out)
     g_clear_error(&error);
   if (!wb_rrd_archive_fetch(e->rrd, scope_text, ds, cf, from / 1000, to / 1000, resolution, &series,
                             &error)) {
-    reply_error(out, g_error_matches(error, WB_RRD_ERROR, 1) ? 404 : 500, "%s", error->message);
+    wb_api_reply_error(out, g_error_matches(error, WB_RRD_ERROR, 1) ? 404 : 500, "%s",
+                       error->message);
     return;
   }
   g_autoptr(JsonBuilder) b = json_builder_new();
@@ -388,7 +392,35 @@ route_series(WbEngine *e, GHashTable *query, WbApiReply *out)
   json_builder_end_array(b);
   json_builder_end_object(b);
   wb_rrd_series_clear(&series);
-  reply_json(out, b);
+  wb_api_reply_json(out, b);
+}
+
+/* Minutes short of the minimum in a window, and the rota's own gaps
+ * (engine/workforce/coverage.h). */
+static void
+route_coverage(WbEngine *e, GHashTable *query, WbApiReply *out)
+{
+  gint64 from, to;
+  g_autoptr(GError) error = NULL;
+
+  if (!param_window(e, query, &from, &to, out))
+    return;
+  if (to - from > WB_COVERAGE_MAX_DAYS * 86400000LL) {
+    wb_api_reply_error(out, 400, "to: at most %d days after from", WB_COVERAGE_MAX_DAYS);
+    return;
+  }
+  commit_first(e);
+  g_autoptr(WbCoverage) c =
+      wb_coverage_check(e->store, e->cfg, e->tz, from, to, wb_clock_now_ms(&e->clock), &error);
+  if (c == NULL) {
+    wb_api_reply_error(
+        out, g_error_matches(error, WB_COVERAGE_ERROR, WB_COVERAGE_ERROR_WINDOW) ? 400 : 500, "%s",
+        error->message);
+    return;
+  }
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  wb_coverage_json(b, c, e->cfg, e->tz);
+  wb_api_reply_json(out, b);
 }
 
 static void
@@ -422,7 +454,7 @@ route_definitions(WbApiReply *out)
   }
   json_builder_end_array(b);
   json_builder_end_object(b);
-  reply_json(out, b);
+  wb_api_reply_json(out, b);
 }
 
 static void
@@ -493,7 +525,7 @@ route_healthz(WbEngine *e, WbApiReply *out)
   wb_kpi_json_int(b, "duplicates", ls.duplicates);
   json_builder_end_object(b);
   json_builder_end_object(b);
-  reply_json(out, b);
+  wb_api_reply_json(out, b);
 }
 
 static void
@@ -501,13 +533,13 @@ route_events(WbEngine *e, const WbApiRequest *req, WbApiReply *out)
 {
   g_autofree char *label = wb_auth_ingest_label(e->store, req->token);
   if (label == NULL) {
-    reply_error(out, 401,
-                "an ingest key is required (Authorization: Bearer KEY; wallboardctl key add "
-                "SOURCE makes one)");
+    wb_api_reply_error(out, 401,
+                       "an ingest key is required (Authorization: Bearer KEY; wallboardctl key add "
+                       "SOURCE makes one)");
     return;
   }
   if (req->body == NULL || req->body_len == 0) {
-    reply_error(out, 400, "no events in the body (one JSON object, an array, or NDJSON)");
+    wb_api_reply_error(out, 400, "no events in the body (one JSON object, an array, or NDJSON)");
     return;
   }
   g_autofree char *source = wb_ingest_source_name(label);
@@ -533,7 +565,7 @@ wb_api_ingest_reply(WbEngine *e, const WbIngestResult *result, gint64 seq, WbApi
     }
     wb_kpi_json_string(b, "error", msg);
     json_builder_end_object(b);
-    reply_json(out, b);
+    wb_api_reply_json(out, b);
     out->status = 503;
     return;
   }
@@ -559,9 +591,316 @@ wb_api_ingest_reply(WbEngine *e, const WbIngestResult *result, gint64 seq, WbApi
   }
   json_builder_end_array(b);
   json_builder_end_object(b);
-  reply_json(out, b);
+  wb_api_reply_json(out, b);
   if (none)
     out->status = 400;
+}
+
+/* Staffing now: the forecast, the required agents and who is on duty. */
+static void
+route_staffing(WbEngine *e, WbApiReply *out)
+{
+  gint64 now = wb_clock_now_ms(&e->clock);
+  g_autoptr(GError) error = NULL;
+
+  commit_first(e);
+  g_autoptr(WbLiveView) view = wb_live_view(e->live, now);
+  g_autoptr(WbStaffing) s = wb_staffing_compute(e->store, e->cfg, e->tz, view, now, &error);
+  if (s == NULL) {
+    wb_api_reply_error(out, 500, "%s", error->message);
+    return;
+  }
+  out->status = 200;
+  out->body = wb_staffing_json(s, e->cfg, e->tz);
+}
+
+/* ---- stability and training (engine/workforce/stability.h, training.h) ---- */
+
+static void
+stability_members(JsonBuilder *b, GTimeZone *tz, const WbStabilityResult *r)
+{
+  wb_kpi_json_time_twin(b, tz, "from", r->from_ms);
+  wb_kpi_json_time_twin(b, tz, "to", r->to_ms);
+  wb_kpi_json_bool_or_null(b, "complete", TRUE, r->complete);
+  wb_kpi_json_int(b, "days", r->days);
+  wb_kpi_json_int(b, "headcount_start", r->headcount_start);
+  wb_kpi_json_int(b, "headcount_end", r->headcount_end);
+  wb_kpi_json_int(b, "hires", r->hires);
+  wb_kpi_json_int(b, "leavers", r->leavers);
+  wb_kpi_json_int(b, "leavers_from_start", r->leavers_from_start);
+  wb_kpi_json_number(b, "stability", r->stability);
+  wb_kpi_json_number(b, "target", r->target);
+  wb_kpi_json_bool_or_null(b, "meets_target", !isnan(r->stability), r->stability >= r->target);
+  wb_kpi_json_number(b, "average_headcount", r->average_headcount);
+  wb_kpi_json_number(b, "attrition", r->attrition);
+  wb_kpi_json_int(b, "establishment", r->establishment);
+  wb_kpi_json_int(b, "vacancy_days", r->vacancy_days);
+  wb_kpi_json_int(b, "replaced", r->replaced);
+  wb_kpi_json_number(b, "mean_days_to_replace", r->mean_days_to_replace);
+  json_builder_set_member_name(b, "leaver_list");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < r->leaver_list->len; i++) {
+    const WbStabilityLeaver *l = g_ptr_array_index(r->leaver_list, i);
+    json_builder_begin_object(b);
+    wb_kpi_json_string(b, "agent", l->agent);
+    wb_kpi_json_string_or_null(b, "name", l->name);
+    wb_kpi_json_string_or_null(b, "role", l->role);
+    wb_kpi_json_time_twin(b, tz, "left", l->left_ms);
+    wb_kpi_json_string_or_null(b, "replaced_by", l->replaced_by);
+    if (l->replaced_by != NULL) {
+      wb_kpi_json_time_twin(b, tz, "replaced", l->replaced_ms);
+      wb_kpi_json_int(b, "days_to_replace", l->days_to_replace);
+    } else {
+      wb_kpi_json_string_or_null(b, "replaced", NULL);
+      wb_kpi_json_string_or_null(b, "replaced_ms", NULL);
+      wb_kpi_json_string_or_null(b, "days_to_replace", NULL);
+    }
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+}
+
+/* Stability of a period as one object, named after the period. */
+static gboolean
+stability_object(WbEngine *e, const WbStabilityPeriod *p, gint64 now, JsonBuilder *b,
+                 GError **error)
+{
+  WbStabilityResult r;
+  if (!wb_stability_compute(e->store, e->tz, wb_stability_period_start_ms(e->tz, p),
+                            wb_stability_period_end_ms(e->tz, p), now,
+                            e->cfg->stability_establishment, e->cfg->stability_target, &r, error))
+    return FALSE;
+  g_autofree char *name = wb_stability_period_format(p);
+  json_builder_begin_object(b);
+  wb_kpi_json_string(b, "period", name);
+  stability_members(b, e->tz, &r);
+  json_builder_end_object(b);
+  wb_stability_result_clear(&r);
+  return TRUE;
+}
+
+static void
+on_post_roles(JsonBuilder *b, const WbOnPost *p)
+{
+  wb_kpi_json_int(b, "headcount", p->headcount);
+  wb_kpi_json_int(b, "person_days", p->person_days);
+  json_builder_set_member_name(b, "roles");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < p->roles->len; i++) {
+    const WbOnPostRole *r = g_ptr_array_index(p->roles, i);
+    json_builder_begin_object(b);
+    wb_kpi_json_string_or_null(b, "role", r->role);
+    wb_kpi_json_int(b, "headcount", r->headcount);
+    wb_kpi_json_int(b, "person_days", r->person_days);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+}
+
+/* The billing basis: each month of the period, then the period's total
+ * (distinct persons over the whole period, person-days summed). */
+static gboolean
+on_post_object(WbEngine *e, const WbStabilityPeriod *p, gint64 now, JsonBuilder *b, GError **error)
+{
+  gint64 from = wb_stability_period_start_ms(e->tz, p);
+  gint64 to = wb_stability_period_end_ms(e->tz, p);
+  WbOnPost total;
+
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "months");
+  json_builder_begin_array(b);
+  for (gint64 start = from; start < to;) {
+    WbStabilityPeriod m = wb_stability_period_of(e->tz, WB_STABILITY_MONTH, start);
+    gint64 end = wb_stability_period_end_ms(e->tz, &m);
+    WbOnPost month;
+    if (!wb_stability_on_post(e->store, e->tz, start, end, now, &month, error))
+      return FALSE;
+    g_autofree char *name = wb_stability_period_format(&m);
+    json_builder_begin_object(b);
+    wb_kpi_json_string(b, "month", name);
+    wb_kpi_json_time_twin(b, e->tz, "from", start);
+    wb_kpi_json_time_twin(b, e->tz, "to", end);
+    wb_kpi_json_bool_or_null(b, "complete", TRUE, end <= now);
+    on_post_roles(b, &month);
+    json_builder_set_member_name(b, "people");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < month.people->len; i++) {
+      const WbOnPostPerson *x = g_ptr_array_index(month.people, i);
+      json_builder_begin_object(b);
+      wb_kpi_json_string(b, "agent", x->agent);
+      wb_kpi_json_string_or_null(b, "name", x->name);
+      wb_kpi_json_string_or_null(b, "role", x->role);
+      wb_kpi_json_int(b, "days", x->days);
+      json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    wb_stability_on_post_clear(&month);
+    start = end;
+  }
+  json_builder_end_array(b);
+  if (!wb_stability_on_post(e->store, e->tz, from, to, now, &total, error))
+    return FALSE;
+  json_builder_set_member_name(b, "total");
+  json_builder_begin_object(b);
+  on_post_roles(b, &total);
+  json_builder_end_object(b);
+  wb_stability_on_post_clear(&total);
+  json_builder_end_object(b);
+  return TRUE;
+}
+
+static void
+route_stability(WbEngine *e, GHashTable *query, WbApiReply *out)
+{
+  gint64 now = wb_clock_now_ms(&e->clock);
+  const char *text = g_hash_table_lookup(query, "period");
+  WbStabilityPeriod p = wb_stability_period_of(e->tz, WB_STABILITY_MONTH, now);
+  static const char *const kinds[] = {"month", "quarter", "year"};
+  g_autoptr(GError) error = NULL;
+
+  if (text != NULL && *text != '\0' && !wb_stability_period_parse(text, &p)) {
+    wb_api_reply_error(out, 400, "period: expected YYYY-MM, YYYY-Qn or YYYY, got '%s'", text);
+    return;
+  }
+  commit_first(e);
+  WbStabilityResult r;
+  gint64 from = wb_stability_period_start_ms(e->tz, &p);
+  gint64 to = wb_stability_period_end_ms(e->tz, &p);
+  if (!wb_stability_compute(e->store, e->tz, from, to, now, e->cfg->stability_establishment,
+                            e->cfg->stability_target, &r, &error)) {
+    wb_api_reply_error(out, 500, "%s", error->message);
+    return;
+  }
+  g_autofree char *name = wb_stability_period_format(&p);
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  wb_kpi_json_string(b, "period", name);
+  wb_kpi_json_string(b, "kind", kinds[p.kind]);
+  stability_members(b, e->tz, &r);
+  wb_stability_result_clear(&r);
+  json_builder_set_member_name(b, "on_post");
+  gboolean ok = on_post_object(e, &p, now, b, &error);
+  /* The month, quarter and year that hold the period's last day (today,
+   * if sooner), each to date. */
+  gint64 ref = MIN(to - 1, now);
+  json_builder_set_member_name(b, "to_date");
+  json_builder_begin_object(b);
+  for (gsize k = 0; ok && k < G_N_ELEMENTS(kinds); k++) {
+    WbStabilityPeriod q = wb_stability_period_of(e->tz, (WbStabilityKind)k, ref);
+    json_builder_set_member_name(b, kinds[k]);
+    ok = stability_object(e, &q, now, b, &error);
+  }
+  if (!ok) {
+    wb_api_reply_error(out, 500, "%s", error->message);
+    return;
+  }
+  json_builder_end_object(b);
+  json_builder_end_object(b);
+  wb_api_reply_json(out, b);
+}
+
+static void
+training_person(JsonBuilder *b, GTimeZone *tz, const WbTrainingPerson *x)
+{
+  json_builder_begin_object(b);
+  wb_kpi_json_string(b, "agent", x->agent);
+  wb_kpi_json_string_or_null(b, "name", x->name);
+  wb_kpi_json_string_or_null(b, "role", x->role);
+  if (x->has_first_call) {
+    wb_kpi_json_time_twin(b, tz, "first_call", x->first_call_ms);
+  } else {
+    wb_kpi_json_string_or_null(b, "first_call", NULL);
+    wb_kpi_json_string_or_null(b, "first_call_ms", NULL);
+  }
+  json_builder_set_member_name(b, "induction");
+  json_builder_begin_object(b);
+  wb_kpi_json_int(b, "classroom_days", x->classroom_days);
+  wb_kpi_json_int(b, "hands_on_days", x->hands_on_days);
+  wb_kpi_json_int(b, "field_days", x->field_days);
+  wb_kpi_json_int(b, "days", x->induction_days);
+  wb_kpi_json_bool_or_null(b, "compliant", x->has_first_call, x->induction_ok);
+  json_builder_end_object(b);
+  json_builder_set_member_name(b, "in_service");
+  json_builder_begin_object(b);
+  wb_kpi_json_int(b, "count", x->in_service);
+  wb_kpi_json_bool_or_null(b, "compliant", x->whole_month, x->in_service_ok);
+  json_builder_end_object(b);
+  json_builder_set_member_name(b, "exam");
+  json_builder_begin_object(b);
+  wb_kpi_json_int(b, "count", x->exams);
+  wb_kpi_json_number(b, "score", x->exam_score);
+  json_builder_end_object(b);
+  json_builder_set_member_name(b, "safety");
+  json_builder_begin_object(b);
+  wb_kpi_json_int(b, "count", x->safety);
+  wb_kpi_json_bool_or_null(b, "compliant", TRUE, x->safety_ok);
+  json_builder_end_object(b);
+  json_builder_set_member_name(b, "entry_exam");
+  json_builder_begin_object(b);
+  wb_kpi_json_int(b, "areas_passed", x->entry_areas_passed);
+  wb_kpi_json_bool_or_null(b, "compliant", x->has_first_call, x->entry_exam_ok);
+  json_builder_end_object(b);
+  wb_kpi_json_bool_or_null(b, "compliant", TRUE, x->compliant);
+  json_builder_end_object(b);
+}
+
+static void
+route_training(WbEngine *e, GHashTable *query, WbApiReply *out)
+{
+  gint64 now = wb_clock_now_ms(&e->clock);
+  const char *text = g_hash_table_lookup(query, "month");
+  WbStabilityPeriod p = wb_stability_period_of(e->tz, WB_STABILITY_MONTH, now);
+  WbTrainingRules rules;
+  WbTrainingMonth m;
+  g_autoptr(GError) error = NULL;
+
+  if (text != NULL && *text != '\0' &&
+      (!wb_stability_period_parse(text, &p) || p.kind != WB_STABILITY_MONTH)) {
+    wb_api_reply_error(out, 400, "month: expected YYYY-MM, got '%s'", text);
+    return;
+  }
+  commit_first(e);
+  wb_training_rules_from_config(e->cfg, &rules);
+  gint64 from = wb_stability_period_start_ms(e->tz, &p);
+  gint64 to = wb_stability_period_end_ms(e->tz, &p);
+  if (!wb_training_month(e->store, e->tz, &rules, from, to, now, &m, &error)) {
+    wb_api_reply_error(out, 500, "%s", error->message);
+    return;
+  }
+  g_autofree char *name = wb_stability_period_format(&p);
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  wb_kpi_json_string(b, "month", name);
+  wb_kpi_json_time_twin(b, e->tz, "from", from);
+  wb_kpi_json_time_twin(b, e->tz, "to", to);
+  json_builder_set_member_name(b, "rules");
+  json_builder_begin_object(b);
+  wb_kpi_json_int(b, "induction_days", rules.induction_days);
+  wb_kpi_json_int(b, "induction_classroom_days", rules.classroom_days);
+  wb_kpi_json_int(b, "induction_hands_on_days", rules.hands_on_days);
+  wb_kpi_json_int(b, "induction_field_days", rules.field_days);
+  wb_kpi_json_int(b, "in_service_per_month", rules.in_service_per_month);
+  wb_kpi_json_int(b, "safety_per_year", rules.safety_per_year);
+  wb_kpi_json_int(b, "entry_exam_areas", rules.entry_exam_areas);
+  wb_kpi_json_number(b, "exam_pass_score", rules.exam_pass_score);
+  json_builder_end_object(b);
+  json_builder_set_member_name(b, "people");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < m.people->len; i++)
+    training_person(b, e->tz, g_ptr_array_index(m.people, i));
+  json_builder_end_array(b);
+  json_builder_set_member_name(b, "non_compliant");
+  json_builder_begin_object(b);
+  wb_kpi_json_int(b, "induction", m.short_induction);
+  wb_kpi_json_int(b, "in_service", m.short_in_service);
+  wb_kpi_json_int(b, "safety", m.short_safety);
+  wb_kpi_json_int(b, "entry_exam", m.short_entry_exam);
+  wb_kpi_json_int(b, "any", m.any);
+  json_builder_end_object(b);
+  json_builder_end_object(b);
+  wb_training_month_clear(&m);
+  wb_api_reply_json(out, b);
 }
 
 /* What a route needs: nothing; any reader's token (display and up); a
@@ -577,6 +916,13 @@ typedef enum {
   ROUTE_AGENTS,
   ROUTE_SERIES,
   ROUTE_EVENTS,
+  ROUTE_STABILITY,
+  ROUTE_TRAINING,
+  ROUTE_STAFFING,
+  ROUTE_COVERAGE,
+  ROUTE_ROSTER,
+  ROUTE_ATTENDANCE,
+  ROUTE_HOLIDAYS,
 } RouteId;
 
 static const struct {
@@ -592,6 +938,13 @@ static const struct {
     [ROUTE_AGENTS] = {"/api/v1/agents", DISPLAY, FALSE},
     [ROUTE_SERIES] = {"/api/v1/series", DISPLAY, FALSE},
     [ROUTE_EVENTS] = {"/api/v1/events", INGEST, TRUE},
+    [ROUTE_STABILITY] = {"/api/v1/stability", SUPERVISOR, FALSE},
+    [ROUTE_TRAINING] = {"/api/v1/training", SUPERVISOR, FALSE},
+    [ROUTE_STAFFING] = {"/api/v1/staffing", DISPLAY, FALSE},
+    [ROUTE_COVERAGE] = {"/api/v1/coverage", SUPERVISOR, FALSE},
+    [ROUTE_ROSTER] = {"/api/v1/roster", SUPERVISOR, FALSE},
+    [ROUTE_ATTENDANCE] = {"/api/v1/attendance", SUPERVISOR, FALSE},
+    [ROUTE_HOLIDAYS] = {"/api/v1/holidays", DISPLAY, FALSE},
 };
 
 void
@@ -610,26 +963,26 @@ wb_api_handle(WbEngine *e, const WbApiRequest *req, WbApiReply *out)
       found = (gssize)i;
   }
   if (found < 0) {
-    reply_error(out, 404, "no such resource: %s", path);
+    wb_api_reply_error(out, 404, "no such resource: %s", path);
     return;
   }
   gboolean allowed = routes[found].post ? strcmp(method, "POST") == 0
                                         : strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
   if (!allowed) {
-    reply_error(out, 405, "%s takes %s, not %s", routes[found].path,
-                routes[found].post ? "POST" : "GET", method);
+    wb_api_reply_error(out, 405, "%s takes %s, not %s", routes[found].path,
+                       routes[found].post ? "POST" : "GET", method);
     return;
   }
   if (routes[found].need == DISPLAY || routes[found].need == SUPERVISOR) {
     WbRole role = wb_auth_role(e->store, req->token);
     if (role == WB_ROLE_NONE) {
-      reply_error(out, 401, "a display token is required (Authorization: Bearer TOKEN)");
+      wb_api_reply_error(out, 401, "a display token is required (Authorization: Bearer TOKEN)");
       return;
     }
-    if (routes[found].need == SUPERVISOR && role != WB_ROLE_SUPERVISOR &&
-        role != WB_ROLE_MANAGER && role != WB_ROLE_ADMIN) {
-      reply_error(out, 403, "%s needs a supervisor, manager or admin, not %s", routes[found].path,
-                  wb_auth_role_name(role));
+    if (routes[found].need == SUPERVISOR && role != WB_ROLE_SUPERVISOR && role != WB_ROLE_MANAGER &&
+        role != WB_ROLE_ADMIN) {
+      wb_api_reply_error(out, 403, "%s needs a supervisor, manager or admin, not %s",
+                         routes[found].path, wb_auth_role_name(role));
       return;
     }
   }
@@ -642,5 +995,12 @@ wb_api_handle(WbEngine *e, const WbApiRequest *req, WbApiReply *out)
   case ROUTE_AGENTS: route_agents(e, query, out); break;
   case ROUTE_SERIES: route_series(e, query, out); break;
   case ROUTE_EVENTS: route_events(e, req, out); break;
+  case ROUTE_STABILITY: route_stability(e, query, out); break;
+  case ROUTE_TRAINING: route_training(e, query, out); break;
+  case ROUTE_STAFFING: route_staffing(e, out); break;
+  case ROUTE_COVERAGE: route_coverage(e, query, out); break;
+  case ROUTE_ROSTER: wb_api_roster(e, query, out); break;
+  case ROUTE_ATTENDANCE: wb_api_attendance(e, query, out); break;
+  case ROUTE_HOLIDAYS: wb_api_holidays(e, query, out); break;
   }
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "engine/engine.h"
 #include "engine/live.h"
@@ -18,6 +19,15 @@ typedef struct {
 } WbApiReply;
 
 void wb_api_reply_clear(WbApiReply *reply);
+/* A JSON error {"error": message} with status; the message is made valid
+ * UTF-8 (parameters echo what the client sent). */
+void wb_api_reply_error(WbApiReply *out, guint status, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+/* 200 with the builder's JSON. */
+void wb_api_reply_json(WbApiReply *out, JsonBuilder *b);
+/* The time parameter name of query (ISO-8601, a date, epoch ms) into *out,
+ * def when absent or empty; FALSE after a 400 naming it. */
+gboolean wb_api_param_time(WbEngine *e, GHashTable *query, const char *name, gint64 def,
+                           gint64 *out, WbApiReply *reply);
 
 /* Parses "a=1&b=x" fragments (already URL-decoded by the server) into a
  * name -> value table. A repeated name keeps its first value. */

@@ -118,3 +118,22 @@ wb_time_parse(GTimeZone *tz, const char *text, gint64 *out_ms)
   *out_ms = g_date_time_to_unix(t) * 1000 + g_date_time_get_microsecond(t) / 1000;
   return TRUE;
 }
+
+void
+wb_day_of(GTimeZone *tz, gint64 ms, GDate *out)
+{
+  /* Floor, not truncation: a time just before 1970 is on the day before. */
+  gint64 s = ms / 1000 - (ms % 1000 < 0 ? 1 : 0);
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(s);
+  g_autoptr(GDateTime) local = g_date_time_to_timezone(utc, tz);
+  g_date_clear(out, 1);
+  g_date_set_dmy(out, (GDateDay)g_date_time_get_day_of_month(local),
+                 (GDateMonth)g_date_time_get_month(local), (GDateYear)g_date_time_get_year(local));
+}
+
+gint64
+wb_day_midnight_ms(GTimeZone *tz, gint year, gint month, gint day)
+{
+  g_autoptr(GDateTime) t = g_date_time_new(tz, year, month, day, 0, 0, 0);
+  return g_date_time_to_unix(t) * 1000;
+}

@@ -24,6 +24,11 @@ gint64 wb_clock_now_ms(const WbClock *clock);
 gint64 wb_day_start_ms(GTimeZone *tz, gint64 ms);
 gint64 wb_day_end_ms(GTimeZone *tz, gint64 ms);
 
+/* The local calendar day of ms. */
+void wb_day_of(GTimeZone *tz, gint64 ms, GDate *out);
+/* Local midnight of a calendar day (year, month 1-12, day 1-31). */
+gint64 wb_day_midnight_ms(GTimeZone *tz, gint year, gint month, gint day);
+
 /* "2026-11-28T09:30:00.250+08:00" */
 char *wb_time_format(GTimeZone *tz, gint64 ms);
 /* "2026-11-28" */

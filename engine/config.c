@@ -17,8 +17,10 @@ typedef enum {
   TYPE_INT64,
   TYPE_DOUBLE,
   TYPE_BOOL,
-  TYPE_LIST,    /* ';'-separated */
-  TYPE_VARIANT, /* a service-level variant name */
+  TYPE_LIST,      /* ';'-separated */
+  TYPE_VARIANT,   /* a service-level variant name */
+  TYPE_MONTH_DAY, /* "05-01", kept as month * 100 + day */
+  TYPE_BANDS,     /* "08:00-19:00=2;19:00-08:00=1", kept as text (wb_config_parse_bands) */
 } KeyType;
 
 typedef struct {
@@ -78,6 +80,87 @@ static const KeyDef keys[] = {
    "Target service level; drives the colours."},
   {"kpi", "state_bands_s", TYPE_LIST, "10;60;300", 0, 0, OFF(state_bands_s),
    "Time-in-state colour bands of the agent cards, in seconds."},
+  {"roster", "summer_from", TYPE_MONTH_DAY, "05-01", 0, 0, OFF(summer_from),
+   "First day (MM-DD) of the summer schedule: a [shift.CODE] template's summer_start and "
+   "summer_end apply from this day until the day before winter_from. The default is the "
+   "usual public-sector summer schedule, May to September."},
+  {"roster", "winter_from", TYPE_MONTH_DAY, "10-01", 0, 0, OFF(winter_from),
+   "First day (MM-DD) of the winter schedule (winter_start, winter_end), until the day before "
+   "summer_from."},
+  {"coverage", "minimum", TYPE_BANDS, "00:00-24:00=1", 0, 0, OFF(coverage_minimum),
+   "Fewest staff needed at each minute of the day, per band of the day: "
+   "START-END=N, ';'- or ','-separated, e.g. 08:00-19:00=2;19:00-08:00=1. An end at or "
+   "before the start is on the next day; where bands overlap the larger N applies; a minute "
+   "in no band needs nobody (docs/kpi.md, coverage)."},
+  {"staffing", "interval_min", TYPE_INT, "30", 15, 60, OFF(staffing_interval_min),
+   "Length of the staffing interval in minutes: 15, 30 or 60 (other values are rounded "
+   "down to one of them). The forecast and the required agents are for the current and "
+   "the next interval."},
+  {"staffing", "default_aht_s", TYPE_DOUBLE, "180", 1, 7200, OFF(staffing_default_aht_s),
+   "Handling time assumed when the same interval of the last four same weekdays has no "
+   "handled call."},
+  {"staffing", "max_occupancy", TYPE_DOUBLE, "0.85", 0.1, 1, OFF(staffing_max_occupancy),
+   "Highest acceptable occupancy of the required agents (Erlang C); 1: no limit."},
+  {"staffing", "shrinkage", TYPE_DOUBLE, "0.3", 0, 0.95, OFF(staffing_shrinkage),
+   "Share of paid time off the phones (breaks, training, meetings): scheduled = "
+   "required / (1 - shrinkage)."},
+  {"stability", "target", TYPE_DOUBLE, "0.8", 0, 1, OFF(stability_target),
+   "Staff stability (人员稳定率) to reach over a month, quarter or year: (headcount at "
+   "the start - leavers of them) / headcount at the start. The tender asks 0.8."},
+  {"stability", "establishment", TYPE_INT, "10", 0, 10000, OFF(stability_establishment),
+   "Posts of the establishment (编制): each day with fewer on the staff adds the "
+   "difference to the vacancy days. The tender's team is 10."},
+  {"training", "induction_classroom", TYPE_LIST, "岗前培训-理论;岗前培训-课堂;入职培训-理论", 0,
+   0, OFF(training_induction_classroom),
+   "Training kinds that are classroom induction (岗前理论): a kind equal to one of "
+   "these or starting with one."},
+  {"training", "induction_hands_on", TYPE_LIST, "岗前培训-实操;入职培训-实操", 0, 0,
+   OFF(training_induction_hands_on),
+   "Training kinds that are hands-on induction (岗前实操, at the desk and the systems)."},
+  {"training", "induction_field", TYPE_LIST, "岗前培训-跟岗;岗前培训-现场;入职培训-跟岗", 0, 0,
+   OFF(training_induction_field),
+   "Training kinds that are field-practice induction (跟岗实习, beside an agent on the "
+   "floor)."},
+  {"training", "safety", TYPE_LIST, "安全培训;信息安全培训;消防安全", 0, 0,
+   OFF(training_safety),
+   "Training kinds that are safety training (also in-service training)."},
+  {"training", "induction_days", TYPE_INT, "5", 0, 365, OFF(training_induction_days),
+   "Least distinct days of induction, of any kind, before the first call."},
+  {"training", "induction_classroom_days", TYPE_INT, "3", 0, 365,
+   OFF(training_induction_classroom_days),
+   "Least days of classroom induction before the first call."},
+  {"training", "induction_hands_on_days", TYPE_INT, "2", 0, 365,
+   OFF(training_induction_hands_on_days),
+   "Least days of hands-on induction before the first call."},
+  {"training", "induction_field_days", TYPE_INT, "2", 0, 365, OFF(training_induction_field_days),
+   "Least days of field-practice induction before the first call. A day may count for "
+   "hands-on and field practice both, but once in induction_days."},
+  {"training", "in_service_per_month", TYPE_INT, "1", 0, 100, OFF(training_in_service_per_month),
+   "Least trainings per person per month that are not induction."},
+  {"training", "safety_per_year", TYPE_INT, "2", 0, 100, OFF(training_safety_per_year),
+   "Least safety trainings per person per calendar year."},
+  {"training", "entry_exam_areas", TYPE_INT, "5", 0, 100, OFF(training_entry_exam_areas),
+   "Exam areas to pass before the first call (entry exam)."},
+  {"training", "exam_pass_score", TYPE_DOUBLE, "60", 0, 1000, OFF(training_exam_pass_score),
+   "Least score that passes an exam area."},
+  {"attendance", "late_grace_min", TYPE_INT, "5", 0, 240, OFF(attendance_late_grace_min),
+   "A rostered shift is late when the first presence in it (punched in or logged in) "
+   "starts more than this many minutes after the shift's start."},
+  {"attendance", "early_grace_min", TYPE_INT, "5", 0, 240, OFF(attendance_early_grace_min),
+   "A shift is left early when the last presence in it ends more than this many minutes "
+   "before the shift's end."},
+  {"attendance", "absent_after_min", TYPE_INT, "30", 1, 1440, OFF(attendance_absent_after_min),
+   "A shift with no presence at all is called absent once this many minutes of it have "
+   "passed (or it has ended); before that its agent is only not in yet."},
+  {"attendance", "long_absence_days", TYPE_INT, "3", 1, 60, OFF(attendance_long_absence_days),
+   "An agent absent on this many consecutive rostered shifts is flagged as a long "
+   "absence (so is a staff member whose status is leave)."},
+  {"holidays", "data_dir", TYPE_STRING, "", 0, 0, OFF(holidays_data_dir),
+   "Directory of the holiday calendar (YYYY.json and statutory.json, as shipped in "
+   "data/holidays-cn). Empty: the installed calendar, else the source tree's."},
+  {"holidays", "file", TYPE_STRING, "", 0, 0, OFF(holidays_file),
+   "A local calendar file in the YYYY.json format (docs/kpi.md, Attendance and holidays), "
+   "read after data_dir: its days replace the shipped ones of the same dates. Empty: none."},
   {"rrd", "enabled", TYPE_BOOL, "true", 0, 0, OFF(rrd_enabled),
    "Keep the RRD archive (trends, series API, graphs): one file of about 56 MB per "
    "queue, agent and the total."},
@@ -227,6 +310,23 @@ split_list(const char *text)
   return (char **)g_ptr_array_free(g_steal_pointer(&out), FALSE);
 }
 
+/* "05-01" -> 501. Any day of a leap year: 02-29 is a valid start. */
+static gboolean
+parse_month_day(const KeyDef *k, const char *text, gint *out, GError **error)
+{
+  int month = 0, day = 0, n = 0;
+  g_autofree char *t = g_strstrip(g_strdup(text));
+  if (sscanf(t, "%2d-%2d%n", &month, &day, &n) != 2 || t[n] != '\0' || month < 1 || month > 12 ||
+      day < 1 || day > g_date_get_days_in_month((GDateMonth)month, 2000)) {
+    g_set_error(error, WB_CONFIG_ERROR, WB_CONFIG_ERROR_INVALID,
+                "[%s] %s: '%s' is not a day of the year (MM-DD, e.g. 05-01)", k->group, k->key,
+                text);
+    return FALSE;
+  }
+  *out = month * 100 + day;
+  return TRUE;
+}
+
 static gboolean
 apply_key(WbConfig *cfg, const KeyDef *k, const char *text, GError **error)
 {
@@ -273,6 +373,18 @@ apply_key(WbConfig *cfg, const KeyDef *k, const char *text, GError **error)
       return FALSE;
     }
     return TRUE;
+  case TYPE_MONTH_DAY: return parse_month_day(k, text, field(cfg, k), error);
+  case TYPE_BANDS: {
+    g_autoptr(GArray) bands = wb_config_parse_bands(text, error);
+    if (bands == NULL) {
+      g_prefix_error(error, "[%s] %s: ", k->group, k->key);
+      return FALSE;
+    }
+    char **p = field(cfg, k);
+    g_free(*p);
+    *p = g_strstrip(g_strdup(text));
+    return TRUE;
+  }
   }
   return FALSE;
 }
@@ -339,7 +451,7 @@ wb_config_free(WbConfig *cfg)
   if (cfg == NULL)
     return;
   for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
-    if (keys[i].type == TYPE_STRING)
+    if (keys[i].type == TYPE_STRING || keys[i].type == TYPE_BANDS)
       g_free(*(char **)field(cfg, &keys[i]));
     else if (keys[i].type == TYPE_LIST)
       g_strfreev(*(char ***)field(cfg, &keys[i]));
@@ -509,24 +621,36 @@ parse_time_of_day(const char *group, const char *key, const char *text, gboolean
   return TRUE;
 }
 
+/* The keys of a [shift.CODE] group that are times of day; the ends may be 24:00. */
+static const struct {
+  const char *key;
+  gboolean end;
+} shift_times[] = {
+    {"start", FALSE},     {"end", TRUE},           {"summer_start", FALSE},
+    {"summer_end", TRUE}, {"winter_start", FALSE}, {"winter_end", TRUE},
+};
+
 static gboolean
 load_shift_group(WbConfig *cfg, GKeyFile *kf, const char *group, GError **error)
 {
   const char *code = group + strlen("shift.");
   g_auto(GStrv) names = g_key_file_get_keys(kf, group, NULL, NULL);
   g_autofree char *label = NULL, *role = NULL;
-  gint start_min = -1, end_min = -1;
+  gint times[G_N_ELEMENTS(shift_times)];
 
+  for (gsize i = 0; i < G_N_ELEMENTS(times); i++)
+    times[i] = -1;
   for (char **n = names; n != NULL && *n != NULL; n++) {
     g_autofree char *raw = g_key_file_get_string(kf, group, *n, error);
     if (raw == NULL)
       return FALSE;
     const char *v = g_strstrip(raw);
-    if (strcmp(*n, "start") == 0) {
-      if (!parse_time_of_day(group, *n, v, FALSE, &start_min, error))
-        return FALSE;
-    } else if (strcmp(*n, "end") == 0) {
-      if (!parse_time_of_day(group, *n, v, TRUE, &end_min, error))
+    gssize t = -1;
+    for (gsize i = 0; i < G_N_ELEMENTS(shift_times); i++)
+      if (strcmp(*n, shift_times[i].key) == 0)
+        t = (gssize)i;
+    if (t >= 0) {
+      if (!parse_time_of_day(group, *n, v, shift_times[t].end, &times[t], error))
         return FALSE;
     } else if (strcmp(*n, "role") == 0) {
       g_free(role);
@@ -540,19 +664,79 @@ load_shift_group(WbConfig *cfg, GKeyFile *kf, const char *group, GError **error)
       return FALSE;
     }
   }
-  if (*code == '\0' || start_min < 0 || end_min < 0) {
+  /* Each season takes its own hours where given, else start and end: a
+   * template that differs by season needs no plain start or end. */
+  gint start = times[0], end = times[1];
+  gint summer_start = times[2] >= 0 ? times[2] : start, summer_end = times[3] >= 0 ? times[3] : end;
+  gint winter_start = times[4] >= 0 ? times[4] : start, winter_end = times[5] >= 0 ? times[5] : end;
+  if (*code == '\0' || summer_start < 0 || summer_end < 0 || winter_start < 0 || winter_end < 0) {
     g_set_error(error, WB_CONFIG_ERROR, WB_CONFIG_ERROR_INVALID,
-                "[%s]: a shift template needs a code, a start and an end", group);
+                "[%s]: a shift template needs a code, a start and an end (start and end, or "
+                "summer_start, summer_end, winter_start and winter_end)",
+                group);
     return FALSE;
   }
   WbShiftConfig *s = g_new0(WbShiftConfig, 1);
   s->code = g_strdup(code);
   s->label = g_steal_pointer(&label);
   s->role = g_steal_pointer(&role);
-  s->start_min = start_min;
-  s->end_min = end_min;
+  s->start_min = start;
+  s->end_min = end;
+  s->summer_start_min = summer_start;
+  s->summer_end_min = summer_end;
+  s->winter_start_min = winter_start;
+  s->winter_end_min = winter_end;
   g_ptr_array_add(cfg->shifts, s);
   return TRUE;
+}
+
+/* One band of [coverage] minimum: "08:00-19:00=2". */
+static gboolean
+parse_band(const char *text, WbConfigBand *out, GError **error)
+{
+  int h1 = 0, m1 = 0, h2 = 0, m2 = 0, n = 0;
+  long minimum = -1;
+  const char *eq = strchr(text, '=');
+  if (sscanf(text, "%2d:%2d-%2d:%2d%n", &h1, &m1, &h2, &m2, &n) == 4 && eq != NULL &&
+      text + n == eq) {
+    char *stop = NULL;
+    minimum = strtol(eq + 1, &stop, 10);
+    if (stop == eq + 1 || *stop != '\0')
+      minimum = -1;
+  }
+  gint start = h1 * 60 + m1, end = h2 * 60 + m2;
+  if (minimum < 0 || minimum > 1000 || h1 < 0 || m1 < 0 || m1 > 59 || h2 < 0 || m2 < 0 || m2 > 59 ||
+      start > 24 * 60 - 1 || end > 24 * 60 || end == 0) {
+    g_set_error(error, WB_CONFIG_ERROR, WB_CONFIG_ERROR_INVALID,
+                "'%s' is not a band START-END=N (08:00-19:00=2; N 0..1000)", text);
+    return FALSE;
+  }
+  *out = (WbConfigBand){start, end, (gint)minimum};
+  return TRUE;
+}
+
+GArray *
+wb_config_parse_bands(const char *text, GError **error)
+{
+  g_autoptr(GArray) bands = g_array_new(FALSE, FALSE, sizeof(WbConfigBand));
+  g_auto(GStrv) parts = g_strsplit_set(text != NULL ? text : "", ";,", -1);
+
+  for (char **p = parts; *p != NULL; p++) {
+    g_autofree char *squeezed = g_strdup(*p);
+    /* "08:00 - 19:00 = 2" reads the same. */
+    char *w = squeezed;
+    for (const char *r = *p; *r != '\0'; r++)
+      if (!g_ascii_isspace(*r))
+        *w++ = *r;
+    *w = '\0';
+    if (*squeezed == '\0')
+      continue;
+    WbConfigBand band;
+    if (!parse_band(squeezed, &band, error))
+      return NULL;
+    g_array_append_val(bands, band);
+  }
+  return g_steal_pointer(&bands);
 }
 
 gboolean
@@ -687,6 +871,8 @@ type_name(KeyType t)
   case TYPE_BOOL: return "boolean";
   case TYPE_LIST: return "list (;)";
   case TYPE_VARIANT: return "variant";
+  case TYPE_MONTH_DAY: return "MM-DD";
+  case TYPE_BANDS: return "bands";
   }
   return "string";
 }
@@ -739,7 +925,15 @@ wb_config_docs_markdown(void)
          "midnight). `role` (optional) is the role of the shift's staff when the roster "
          "names none; `label` (optional) is the display name, which a roster cell may "
          "also use.\n\n"
-         "```\n[shift.早]\nlabel = 早班\nstart = 08:00\nend = 16:00\n```\n");
+         "```\n[shift.早]\nlabel = 早班\nstart = 08:00\nend = 16:00\n```\n\n"
+         "A template whose hours differ by season gives `summer_start`, `summer_end`, "
+         "`winter_start` and `winter_end` (each defaults to `start` or `end`); the season "
+         "of a shift is the season of its day ([roster] `summer_from`, `winter_from`).\n\n"
+         "Without any [shift.CODE] group the tender's 7x24 rota applies: `白` (白班) "
+         "08:00-17:30 in summer and 08:00-17:00 in winter, and `夜` (夜班) 19:00-08:00 the "
+         "next day. Any [shift.CODE] group replaces both.\n\n"
+         "```\n[shift.白]\nlabel = 白班\nstart = 08:00\nsummer_end = 17:30\n"
+         "winter_end = 17:00\n\n[shift.夜]\nlabel = 夜班\nstart = 19:00\nend = 08:00\n```\n");
   return g_string_free(s, FALSE);
 }
 
@@ -776,7 +970,10 @@ wb_config_example_file(void)
                      "#[agent.1001]\n#name = 王丽\n#aliases = SIP/1001;Sathish\n"
                      "\n# Shift templates of the roster (wallboardctl import roster): a roster\n"
                      "# cell or template column names CODE (or the label); an end at or\n"
-                     "# before the start is on the next day.\n"
+                     "# before the start is on the next day; summer_start, summer_end,\n"
+                     "# winter_start and winter_end give hours that differ by season.\n"
+                     "# Without any [shift.CODE] group: 白 (08:00-17:30 summer, 08:00-17:00\n"
+                     "# winter) and 夜 (19:00-08:00), the tender's rota.\n"
                      "#[shift.早]\n#label = 早班\n#start = 08:00\n#end = 16:00\n"
                      "#[shift.中]\n#label = 中班\n#start = 16:00\n#end = 24:00\n"
                      "#[shift.夜]\n#label = 夜班\n#start = 00:00\n#end = 08:00\n");

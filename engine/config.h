@@ -10,7 +10,8 @@
  *                 short_abandon_s, wrapup_reasons, target_answer_rate,
  *                 target_service_level
  *   [agent.KEY]   name, aliases (source spellings mapped to KEY)
- *   [shift.CODE]  start, end, role, label (a roster's shift template)
+ *   [shift.CODE]  start, end, summer_start, summer_end, winter_start,
+ *                 winter_end, role, label (a roster's shift template)
  */
 #pragma once
 
@@ -61,14 +62,26 @@ typedef struct {
   char **aliases;
 } WbAgentConfig;
 
-/* A shift template: what a roster's code means. */
+/* A shift template: what a roster's code means. Its hours may differ by
+ * season ([roster] summer_from, winter_from): engine/workforce/roster.h
+ * picks the season's by date. */
 typedef struct {
   char *code;
   char *label;
   char *role;
-  gint start_min; /* minutes after local midnight, 0..1439 */
-  gint end_min;   /* 0..1440; at or before start_min: the next day */
+  gint start_min; /* `start`: minutes after local midnight, 0..1439; -1 if not given */
+  gint end_min;   /* `end`: 0..1440, at or before start_min: the next day; -1 if not given */
+  /* Each season's hours: summer_start etc. if given, else start and end. */
+  gint summer_start_min, summer_end_min;
+  gint winter_start_min, winter_end_min;
 } WbShiftConfig;
+
+/* A minimum number of staff over a band of the day ([coverage] minimum). */
+typedef struct {
+  gint start_min; /* 0..1439 */
+  gint end_min;   /* 1..1440; at or before start_min: the next day */
+  gint minimum;
+} WbConfigBand;
 
 typedef struct {
   /* [server] */
@@ -88,6 +101,40 @@ typedef struct {
   gdouble target_answer_rate;
   gdouble target_service_level;
   char **state_bands_s;
+  /* [roster] */
+  gint summer_from; /* month * 100 + day: 501 is 05-01 */
+  gint winter_from;
+  /* [coverage] */
+  char *coverage_minimum;
+  /* [staffing] */
+  gint staffing_interval_min;
+  gdouble staffing_default_aht_s;
+  gdouble staffing_max_occupancy;
+  gdouble staffing_shrinkage;
+  /* [stability] */
+  gdouble stability_target;
+  gint stability_establishment;
+  /* [training] */
+  char **training_induction_classroom;
+  char **training_induction_hands_on;
+  char **training_induction_field;
+  char **training_safety;
+  gint training_induction_days;
+  gint training_induction_classroom_days;
+  gint training_induction_hands_on_days;
+  gint training_induction_field_days;
+  gint training_in_service_per_month;
+  gint training_safety_per_year;
+  gint training_entry_exam_areas;
+  gdouble training_exam_pass_score;
+  /* [attendance] */
+  gint attendance_late_grace_min;
+  gint attendance_early_grace_min;
+  gint attendance_absent_after_min;
+  gint attendance_long_absence_days;
+  /* [holidays] */
+  char *holidays_data_dir;
+  char *holidays_file;
   /* [rrd] */
   gboolean rrd_enabled;
   char *rrd_dir;
@@ -153,6 +200,11 @@ gboolean wb_config_is_wrapup(const WbConfig *cfg, const char *queue, const char 
 /* The targets that colour a queue's figures (queue NULL: the centre's). */
 void wb_config_targets(const WbConfig *cfg, const char *queue, gdouble *answer_rate,
                        gdouble *service_level);
+
+/* Parses a list of bands, "08:00-19:00=2;19:00-08:00=1" (';' or ','
+ * between bands), as [coverage] minimum takes it. Returns a GArray of
+ * WbConfigBand in the order given, or NULL with error. */
+GArray *wb_config_parse_bands(const char *text, GError **error);
 
 /* Generated documentation: a Markdown table and a commented example file. */
 char *wb_config_docs_markdown(void);

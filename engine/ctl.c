@@ -6,6 +6,7 @@
  *                [--max-occupancy F] [--shrinkage F] [--json]
  *   wallboardctl [--state-dir DIR] [--config FILE] key add SOURCE | list | revoke SOURCE
  *   wallboardctl [--state-dir DIR] [--config FILE] kpi [--scope S] [--from T] [--to T] [--json]
+ *   wallboardctl [--state-dir DIR] [--config FILE] coverage [--from D] [--to D] [--json]
  *   wallboardctl [--state-dir DIR] [--config FILE] graph [--scope S] --metric M[,M2...]
  *                [--from T] [--to T] [--cf AVERAGE|MIN|MAX] [--width W] [--height H]
  *                [--title TEXT] --out FILE.png|FILE.svg
@@ -82,6 +83,7 @@ static const char usage[] =
     "  key add SOURCE | list | revoke SOURCE   keys of the JSON ingest API\n"
     "  token add ROLE LABEL | revoke ROLE LABEL   a program's token to read the API\n"
     "  kpi                        KPIs of a scope over a window (default: total, today)\n"
+    "  coverage                   minutes short of the minimum staff (default: today)\n"
     "  graph --metric M --out F   PNG or SVG graph of the RRD archive (default: total, today)";
 
 static gboolean
@@ -556,9 +558,10 @@ main(int argc, char **argv)
       {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config, "Configuration file", "FILE"},
       {"scope", 0, 0, G_OPTION_ARG_STRING, &o.scope, "kpi, graph: total, queue:NAME or agent:KEY",
        "S"},
-      {"from", 0, 0, G_OPTION_ARG_STRING, &o.from, "kpi, graph: start (ISO-8601), default today",
-       "T"},
-      {"to", 0, 0, G_OPTION_ARG_STRING, &o.to, "kpi, graph: end (ISO-8601), default tomorrow", "T"},
+      {"from", 0, 0, G_OPTION_ARG_STRING, &o.from,
+       "kpi, graph, coverage: start (ISO-8601), default today", "T"},
+      {"to", 0, 0, G_OPTION_ARG_STRING, &o.to,
+       "kpi, graph, coverage: end (ISO-8601), default tomorrow", "T"},
       {"sl-variant", 0, 0, G_OPTION_ARG_STRING, &o.sl_variant,
        "kpi: service-level variant instead of the configured one", "V"},
       {"sl-threshold-s", 0, 0, G_OPTION_ARG_STRING, &o.sl_threshold_s,
@@ -567,7 +570,7 @@ main(int argc, char **argv)
        "kpi: short-abandon limit instead of the configured one", "S"},
       {"sl-exclude-short-abandons", 0, 0, G_OPTION_ARG_NONE, &o.sl_exclude_short_abandons,
        "kpi: leave short abandons out of the service level", NULL},
-      {"json", 0, 0, G_OPTION_ARG_NONE, &o.json, "kpi: the API's JSON object", NULL},
+      {"json", 0, 0, G_OPTION_ARG_NONE, &o.json, "kpi, coverage: the API's JSON object", NULL},
       {"metric", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &o.metrics,
        "graph: metrics to draw, comma-separated or repeated (offered, service_level, …)", "M"},
       {"cf", 0, 0, G_OPTION_ARG_STRING, &o.cf, "graph: AVERAGE (default), MIN or MAX", "CF"},
@@ -608,6 +611,10 @@ main(int argc, char **argv)
     rc = wb_ctl_token(o.config, o.state_dir, argv + 2, argc - 2);
   } else if (argc >= 2 && strcmp(argv[1], "kpi") == 0) {
     rc = cmd_kpi(&o);
+  } else if (argc >= 2 && strcmp(argv[1], "coverage") == 0) {
+    rc = argc == 2 ? wb_ctl_coverage(o.config, o.state_dir, o.from, o.to, o.json) : 2;
+    if (argc > 2)
+      g_printerr("wallboardctl: coverage: unexpected argument '%s'\n", argv[2]);
   } else if (argc >= 2 && strcmp(argv[1], "graph") == 0) {
     rc = argc == 2 ? cmd_graph(&o) : 2;
     if (argc > 2)

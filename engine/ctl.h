@@ -22,4 +22,11 @@ int wb_ctl_import(const char *config, const char *state_dir, gboolean dry_run, c
  * staffing by Erlang C. argv[0] is "erlang". Returns the exit status. */
 int wb_ctl_erlang(int argc, char **argv);
 
+/* wallboardctl coverage [--from D] [--to D] [--json]: the minutes short of
+ * the minimum (default today), read from the store beside a running
+ * daemon. Returns the exit status: 0, 1 no store or a failure, 2 a usage
+ * error. */
+int wb_ctl_coverage(const char *config, const char *state_dir, const char *from, const char *to,
+                    gboolean json);
+
 G_END_DECLS

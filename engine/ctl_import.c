@@ -10,6 +10,7 @@
 #include "collectors/import.h"
 #include "engine/config.h"
 #include "engine/engine.h"
+#include "engine/workforce/roster.h"
 
 /* Exit statuses (docs/import-templates/README.md). */
 enum { EXIT_OK = 0, EXIT_FILE_ERROR = 1, EXIT_USAGE = 2, EXIT_ROWS_REJECTED = 3 };
@@ -26,7 +27,34 @@ typedef struct {
   sqlite3 *db; /* read-only, or NULL */
   sqlite3_stmt *has_event;
   sqlite3_stmt *has_quarantined;
+  sqlite3_stmt *shifts;
 } ImportSink;
+
+/* The templates of an import: the importer's view and the configuration's,
+ * index for index. */
+typedef struct {
+  const WbConfig *cfg;
+  const WbShiftConfig *const *templates;
+  const WbImportShift *shifts;
+  guint n;
+} Templates;
+
+/* A template's hours on the shift's date: the season's
+ * (engine/workforce/roster.h). */
+static void
+season_hours(const WbImportShift *shift, int year, int month, int day, gint *start_min,
+             gint *end_min, gpointer user_data)
+{
+  const Templates *t = user_data;
+  gsize i = (gsize)(shift - t->shifts);
+  GDate date;
+
+  if (i >= t->n || !g_date_valid_dmy((GDateDay)day, (GDateMonth)month, (GDateYear)year))
+    return;
+  g_date_clear(&date, 1);
+  g_date_set_dmy(&date, (GDateDay)day, (GDateMonth)month, (GDateYear)year);
+  wb_roster_template_hours(t->cfg, t->templates[i], &date, start_min, end_min);
+}
 
 static gboolean
 lookup(sqlite3_stmt *st)
@@ -87,6 +115,35 @@ sink_resume(WbSink *sink, const char *source, WbPosition *out)
   return FALSE;
 }
 
+/* The shifts stored before this file (WbImportStoredShifts), from the
+ * committed store: the file's own shifts are what it plans anyway. */
+static gboolean
+stored_shifts(const char *agent, gint64 from_ms, gint64 to_ms, gint64 as_of_ms, GArray *out,
+              gpointer user_data)
+{
+  ImportSink *s = user_data;
+  sqlite3_stmt *st = s->shifts;
+  if (st == NULL)
+    return TRUE; /* no store yet: nothing stored */
+  sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 2, from_ms);
+  sqlite3_bind_int64(st, 3, to_ms);
+  sqlite3_bind_int64(st, 4, as_of_ms);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    gint64 pair[2] = {sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)};
+    g_array_append_vals(out, pair, 2);
+  }
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  if (rc != SQLITE_DONE) {
+    g_printerr("wallboardctl: import: cannot read the stored roster (%s): no shift is cancelled\n",
+               sqlite3_errstr(rc));
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static void
 sink_open(ImportSink *s, WbSink *bus, const char *state_dir)
 {
@@ -95,6 +152,9 @@ sink_open(ImportSink *s, WbSink *bus, const char *state_dir)
   static const char has_quarantined[] =
       "SELECT 1 FROM quarantine WHERE source = ?1 AND file = ?2 AND line_no = ?3"
       " AND reason = ?4 AND line = ?5";
+  static const char shifts[] = "SELECT start_ms, end_ms FROM roster WHERE agent = ?1"
+                               " AND start_ms >= ?2 AND start_ms < ?3 AND updated_ms <= ?4"
+                               " ORDER BY start_ms";
   g_autofree char *path = g_build_filename(state_dir, "wallboard.db", NULL);
 
   *s =
@@ -103,11 +163,14 @@ sink_open(ImportSink *s, WbSink *bus, const char *state_dir)
     return;
   if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(s->db, has_event, -1, &s->has_event, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2(s->db, has_quarantined, -1, &s->has_quarantined, NULL) != SQLITE_OK) {
+      sqlite3_prepare_v2(s->db, has_quarantined, -1, &s->has_quarantined, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(s->db, shifts, -1, &s->shifts, NULL) != SQLITE_OK) {
     g_printerr("wallboardctl: import: %s: %s: cannot tell which rows are already there\n", path,
                s->db != NULL ? sqlite3_errmsg(s->db) : "cannot open");
     sqlite3_finalize(s->has_event);
-    s->has_event = s->has_quarantined = NULL;
+    sqlite3_finalize(s->has_quarantined);
+    sqlite3_finalize(s->shifts);
+    s->has_event = s->has_quarantined = s->shifts = NULL;
   }
 }
 
@@ -116,6 +179,7 @@ sink_close(ImportSink *s)
 {
   sqlite3_finalize(s->has_event);
   sqlite3_finalize(s->has_quarantined);
+  sqlite3_finalize(s->shifts);
   sqlite3_close(s->db);
 }
 
@@ -130,6 +194,9 @@ print_result(const char *path, const WbImportResult *r, gboolean dry_run)
   g_print(", %u %s, %u already stored", r->stored, dry_run ? "new" : "stored", r->already);
   if (r->repeated > 0)
     g_print(", %u repeated in the file", r->repeated);
+  if (r->cancelled > 0)
+    g_print(", %u stored shift(s) %s (no longer in the file)", r->cancelled,
+            dry_run ? "to cancel" : "cancelled");
   g_print(", %u rejected\n", rejected);
   if (r->format != NULL)
     g_print("  read as %s\n", r->format);
@@ -177,11 +244,16 @@ wb_ctl_import(const char *config, const char *state_dir, gboolean dry_run, char 
     return EXIT_FILE_ERROR;
   }
   g_autoptr(WbAgentMap) agents = wb_config_agent_map(cfg);
-  g_autofree WbImportShift *shifts = g_new0(WbImportShift, cfg->shifts->len + 1);
-  for (guint i = 0; i < cfg->shifts->len; i++) {
-    const WbShiftConfig *s = g_ptr_array_index(cfg->shifts, i);
-    shifts[i] = (WbImportShift){s->code, s->label, s->role, s->start_min, s->end_min};
+  /* The templates in effect (the tender's without [shift.CODE] groups);
+   * their hours are the season's of each shift's date. */
+  guint n_shifts = 0;
+  const WbShiftConfig *const *templates = wb_roster_templates(cfg, &n_shifts);
+  g_autofree WbImportShift *shifts = g_new0(WbImportShift, n_shifts + 1);
+  for (guint i = 0; i < n_shifts; i++) {
+    const WbShiftConfig *s = templates[i];
+    shifts[i] = (WbImportShift){s->code, s->label, s->role, s->summer_start_min, s->summer_end_min};
   }
+  Templates by_season = {cfg, templates, shifts, n_shifts};
 
   WbEngine e = {.lock_fd = -1, .cfg = cfg, .clock = {.rate = 1.0}};
   ImportSink sink;
@@ -200,7 +272,11 @@ wb_ctl_import(const char *config, const char *state_dir, gboolean dry_run, char 
       .agents = agents,
       .tz = tz,
       .shifts = shifts,
-      .n_shifts = cfg->shifts->len,
+      .n_shifts = n_shifts,
+      .shift_hours = season_hours,
+      .shift_hours_data = &by_season,
+      .stored_shifts = stored_shifts,
+      .stored_shifts_data = &sink,
   };
 
   int rc = EXIT_OK;

@@ -101,8 +101,7 @@ wb_ctl_token(const char *config, const char *state_dir, char **args, int n)
     return 2;
   }
   if (role != WB_ROLE_DISPLAY && role != WB_ROLE_SUPERVISOR && role != WB_ROLE_MANAGER) {
-    g_printerr("wallboardctl: token: ROLE is display, supervisor or manager, not '%s'\n",
-               args[1]);
+    g_printerr("wallboardctl: token: ROLE is display, supervisor or manager, not '%s'\n", args[1]);
     return 2;
   }
   g_autoptr(WbStore) store = open_store(config, state_dir, &error);

@@ -9,6 +9,12 @@
 #include <math.h>
 #include <string.h>
 
+#include "engine/workforce/attendance.h"
+#include "engine/workforce/coverage.h"
+#include "engine/workforce/staffing.h"
+#include "engine/workforce/stability.h"
+#include "engine/workforce/training.h"
+
 static const char *const outcome_names[WB_OUTCOME_COUNT] = {
     [WB_OUTCOME_WAITING] = "waiting",     [WB_OUTCOME_CONNECTED] = "connected",
     [WB_OUTCOME_COMPLETED] = "completed", [WB_OUTCOME_TRANSFERRED] = "transferred",
@@ -406,5 +412,11 @@ wb_kpi_docs_markdown(void)
                      "`ignore_abandons`); 200 answered within 20 s, 100 later, 50 short "
                      "abandons, 50 later abandons, variant `offered` without short "
                      "abandons: 200 / (400 - 50) = 57.14 %.\n");
+  /* The people side's definitions, each from its module. */
+  g_string_append(s, wb_staffing_docs_markdown());
+  g_string_append(s, wb_coverage_docs_markdown());
+  g_string_append(s, wb_attendance_docs_markdown());
+  g_string_append(s, wb_stability_docs_markdown());
+  g_string_append(s, wb_training_docs_markdown());
   return g_string_free(s, FALSE);
 }

@@ -41,6 +41,41 @@ wb_kpi_json_time(JsonBuilder *b, GTimeZone *tz, const char *name, gint64 ms)
   wb_kpi_json_string(b, name, text);
 }
 
+void
+wb_kpi_json_time_twin(JsonBuilder *b, GTimeZone *tz, const char *name, gint64 ms)
+{
+  g_autofree char *twin = g_strconcat(name, "_ms", NULL);
+  if (ms < 0) {
+    json_builder_set_member_name(b, name);
+    json_builder_add_null_value(b);
+    json_builder_set_member_name(b, twin);
+    json_builder_add_null_value(b);
+    return;
+  }
+  wb_kpi_json_time(b, tz, name, ms);
+  wb_kpi_json_int(b, twin, ms);
+}
+
+void
+wb_kpi_json_string_or_null(JsonBuilder *b, const char *name, const char *v)
+{
+  json_builder_set_member_name(b, name);
+  if (v != NULL)
+    json_builder_add_string_value(b, v);
+  else
+    json_builder_add_null_value(b);
+}
+
+void
+wb_kpi_json_bool_or_null(JsonBuilder *b, const char *name, gboolean known, gboolean v)
+{
+  json_builder_set_member_name(b, name);
+  if (known)
+    json_builder_add_boolean_value(b, v);
+  else
+    json_builder_add_null_value(b);
+}
+
 char *
 wb_kpi_json_to_string(JsonBuilder *b)
 {

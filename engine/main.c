@@ -23,6 +23,7 @@
 #include "engine/event_fields.h"
 #include "engine/sampler.h"
 #include "engine/server.h"
+#include "engine/workforce/holidays.h"
 #include "wb-build-config.h"
 
 #define PRUNE_INTERVAL_S 60
@@ -409,6 +410,17 @@ main(int argc, char **argv)
   }
   d.log_limit = log_limit_from_name(d.engine.cfg->log_level);
   g_log_set_writer_func(log_writer, &d, NULL);
+  /* A mistyped [holidays] file should be seen at start, not first as an
+   * error of the roster and attendance pages. */
+  {
+    g_autoptr(GError) cal_error = NULL;
+    const WbConfig *cfg = d.engine.cfg;
+    g_autoptr(WbHolidays) cal =
+        wb_holidays_open(cfg->holidays_data_dir, cfg->holidays_file, &cal_error);
+    if (cal == NULL)
+      g_warning("%s: /api/v1/holidays, roster and attendance fail until it is fixed",
+                cal_error->message);
+  }
 
   int rc = run(&d);
   daemon_clear(&d);

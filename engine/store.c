@@ -132,6 +132,11 @@ static const char *const migrations[] = {
     "CREATE TABLE call_classes ("
     "  call_id TEXT PRIMARY KEY, category TEXT, request_type TEXT, channel TEXT,"
     "  classified_ms INTEGER, satisfaction REAL, surveyed_ms INTEGER);",
+    /* 4: agent sessions (engine/workforce/presence.c) are read from the
+     * login and logout events alone; a partial index keeps that read from
+     * scanning every call event. */
+    ("CREATE INDEX events_agent_sessions ON events(ts_ms)"
+     " WHERE type IN ('agent.login','agent.logout');"),
 };
 
 /* The columns of `intervals` after the key, in the order of WbKpiCounts

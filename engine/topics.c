@@ -9,13 +9,20 @@
 #include "engine/live_json.h"
 #include "engine/auth.h"
 #include "engine/kpi_json.h"
+#include "engine/workforce/staffing.h"
 
 /* A client message larger than this is not a hello: close the session. */
 #define RX_MAX (16 * 1024)
 /* Topics that depend on time (longest wait) are rebuilt at least this often. */
 #define TICK_MS 1000
+/* Staffing reads the store (intervals, roster, punches, sessions): it is
+ * rebuilt every STAFFING_MS, and sooner, but not within STAFFING_MIN_MS of
+ * the last build, when new events were stored (a login, a punch, a roster
+ * change): never once per event. */
+#define STAFFING_MS 5000
+#define STAFFING_MIN_MS 1000
 
-static const char *const topic_names[WB_TOPIC_COUNT] = {"wallboard", "agents"};
+static const char *const topic_names[WB_TOPIC_COUNT] = {"wallboard", "agents", "staffing"};
 
 /* A frame with LWS_PRE bytes of headroom before the payload, as lws_write
  * wants; shared by every session that sends it. */
@@ -37,7 +44,9 @@ struct WbTopics {
   Topic topics[WB_TOPIC_COUNT];
   guint64 built_version; /* live model version of the last build */
   gint64 built_at_us;
-  guint64 heartbeat; /* grows every heartbeat_s */
+  gint64 staffing_at_us;   /* last staffing build */
+  guint64 staffing_events; /* events stored at that build */
+  guint64 heartbeat;       /* grows every heartbeat_s */
   Frame heartbeat_frame;
   guint refresh_id;
   guint heartbeat_id;
@@ -93,6 +102,40 @@ topic_set(WbTopics *t, WbTopicId id, const char *data)
   frame_set(&topic->update, upd);
 }
 
+/* Rebuilds the staffing topic when it is due (see STAFFING_MS); `fresh`:
+ * whenever events were stored since the last build (a new subscriber's
+ * snapshot shows what is known now). view NULL: one is made. */
+static guint
+refresh_staffing(WbTopics *t, const WbLiveView *view, gint64 now_us, gboolean force, gboolean fresh)
+{
+  WbEngine *e = t->engine;
+  WbStoreStats ss;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WbLiveView) own = NULL;
+
+  wb_store_stats(e->store, &ss);
+  gint64 since = now_us - t->staffing_at_us;
+  gboolean news = ss.events != t->staffing_events;
+  gboolean due = force || t->topics[WB_TOPIC_STAFFING].seq == 0 || since >= STAFFING_MS * 1000 ||
+                 (news && (fresh || since >= STAFFING_MIN_MS * 1000));
+  if (!due)
+    return 0;
+  t->staffing_at_us = now_us;
+  t->staffing_events = ss.events;
+  if (view == NULL)
+    view = own = wb_live_view(e->live, wb_clock_now_ms(&e->clock));
+  g_autoptr(WbStaffing) s =
+      wb_staffing_compute(e->store, e->cfg, e->tz, view, view->now_ms, &error);
+  if (s == NULL) {
+    /* The last frame stays; the next build tries again. */
+    g_warning("staffing: %s", error->message);
+    return 0;
+  }
+  g_autofree char *data = wb_staffing_json(s, e->cfg, e->tz);
+  topic_set(t, WB_TOPIC_STAFFING, data);
+  return 1;
+}
+
 guint
 wb_topics_refresh(WbTopics *t, gboolean force)
 {
@@ -114,6 +157,7 @@ wb_topics_refresh(WbTopics *t, gboolean force)
     topic_set(t, WB_TOPIC_AGENTS, agents);
     n++;
   }
+  n += refresh_staffing(t, view, now_us, force, FALSE);
   t->built_version = version;
   t->built_at_us = now_us;
   if (t->context != NULL && t->protocol != NULL && t->sessions > 0)
@@ -283,6 +327,8 @@ session_message(WbTopics *t, Session *s, const char *text, gsize len)
   }
   /* The snapshot shows what is known now, not the last periodic build. */
   wb_topics_refresh(t, FALSE);
+  if (mask & (1u << WB_TOPIC_STAFFING))
+    refresh_staffing(t, NULL, g_get_monotonic_time(), FALSE, TRUE);
   s->hello = TRUE;
   s->topics = mask;
   /* A second hello starts over with snapshots of the topics it names. */

@@ -13,7 +13,12 @@
 
 G_BEGIN_DECLS
 
-typedef enum { WB_TOPIC_WALLBOARD = 0, WB_TOPIC_AGENTS, WB_TOPIC_COUNT } WbTopicId;
+typedef enum {
+  WB_TOPIC_WALLBOARD = 0,
+  WB_TOPIC_AGENTS,
+  WB_TOPIC_STAFFING,
+  WB_TOPIC_COUNT
+} WbTopicId;
 
 const char *wb_topic_name(WbTopicId id);
 

@@ -9,6 +9,8 @@
 
 #include "collectors/collector.h"
 #include "engine/event.h"
+#include "engine/records.h"
+#include "engine/store.h"
 
 /* A sink that keeps what it is given, as the bus would store it. */
 typedef struct {
@@ -175,4 +177,140 @@ test_dump_sql(const char *db, const char *sql)
   sqlite3_finalize(st);
   sqlite3_close(conn);
   return g_string_free(out, FALSE);
+}
+
+/* Asia/Shanghai (UTC+8, no summer time), the zone the tests' dates are in. */
+static inline GTimeZone *
+test_shanghai(void)
+{
+  GTimeZone *tz = g_time_zone_new_identifier("Asia/Shanghai");
+  ck_assert_ptr_nonnull(tz);
+  return tz;
+}
+
+/* Epoch ms of a local time in tz. */
+static inline gint64
+test_local_ms(GTimeZone *tz, gint y, gint m, gint d, gint hh, gint mm)
+{
+  g_autoptr(GDateTime) t = g_date_time_new(tz, y, m, d, hh, mm, 0);
+  return g_date_time_to_unix(t) * 1000;
+}
+
+/* Epoch ms of a local time in Shanghai. */
+static inline gint64
+test_shanghai_ms(gint y, gint m, gint d, gint hh, gint mm)
+{
+  g_autoptr(GTimeZone) tz = test_shanghai();
+  return test_local_ms(tz, y, m, d, hh, mm);
+}
+
+/* Epoch ms of a local date written y*10000+m*100+d, at hh:mm in tz. */
+static inline gint64
+test_date_ms(GTimeZone *tz, gint date, gint hh, gint mm)
+{
+  return test_local_ms(tz, date / 10000, date / 100 % 100, date % 100, hh, mm);
+}
+
+/* A store in a fresh temporary directory that takes events as the bus
+ * does: stored, then applied to the record tables. */
+typedef struct {
+  char *dir;
+  char *db; /* DIR/wallboard.db */
+  WbStore *store;
+  GTimeZone *tz;      /* Asia/Shanghai */
+  const char *source; /* set on every event put; "api:test" */
+  gboolean batch;     /* TRUE: puts wait for test_store_commit; FALSE: each commits */
+  gint64 pos;         /* the last source_pos given */
+} TestStore;
+
+static inline void
+test_store_init(TestStore *s)
+{
+  g_autoptr(GError) error = NULL;
+  memset(s, 0, sizeof(*s));
+  s->dir = test_tmpdir();
+  s->db = g_build_filename(s->dir, "wallboard.db", NULL);
+  s->store = wb_store_open(s->db, &error);
+  ck_assert_msg(s->store != NULL, "%s", error != NULL ? error->message : "");
+  s->tz = test_shanghai();
+  s->source = "api:test";
+  s->batch = FALSE;
+  s->pos = 0;
+}
+
+static inline void
+test_store_clear(TestStore *s)
+{
+  wb_store_free(s->store);
+  g_time_zone_unref(s->tz);
+  test_rmtree(s->dir);
+  g_free(s->db);
+  g_free(s->dir);
+}
+
+static inline void
+test_store_commit(TestStore *s)
+{
+  g_autoptr(GError) error = NULL;
+  ck_assert_msg(wb_store_commit(s->store, &error), "%s", error ? error->message : "");
+}
+
+/* Stores ev under the next position of s->source and applies it; commits
+ * unless s->batch. */
+static inline void
+test_store_put(TestStore *s, WbEvent *ev)
+{
+  g_autoptr(GError) error = NULL;
+  WB_EVENT_SET(ev, source, s->source, -1);
+  ev->source_pos = ++s->pos;
+  ck_assert_int_eq(wb_store_append_event(s->store, ev, &error), 1);
+  ck_assert_msg(wb_records_apply(s->store, ev, &error), "%s", error ? error->message : "");
+  if (!s->batch)
+    test_store_commit(s);
+}
+
+/* A clock-in or -out of agent at the door; direction "in", "out" or
+ * "unknown". */
+static inline void
+test_store_punch(TestStore *s, const char *agent, gint64 ts_ms, const char *direction)
+{
+  WbEvent ev;
+  wb_event_init(&ev, WB_EVENT_STAFF_PUNCH);
+  ev.ts_ms = ts_ms;
+  WB_EVENT_SET(&ev, agent, agent, -1);
+  WB_EVENT_SET(&ev, device, "door", -1);
+  WB_EVENT_SET(&ev, origin, direction, -1);
+  test_store_put(s, &ev);
+}
+
+/* An agent event (login, logout, pause...) of agent, on queue unless NULL. */
+static inline void
+test_store_agent(TestStore *s, WbEventType type, const char *agent, gint64 ts_ms, const char *queue)
+{
+  WbEvent ev;
+  wb_event_init(&ev, type);
+  ev.ts_ms = ts_ms;
+  WB_EVENT_SET(&ev, agent, agent, -1);
+  if (queue != NULL)
+    WB_EVENT_SET(&ev, queue, queue, -1);
+  test_store_put(s, &ev);
+}
+
+/* A staff record stamped ts_ms; hired and left are local dates in s->tz
+ * written y*10000+m*100+d, 0 for none. */
+static inline void
+test_store_staff(TestStore *s, const char *agent, const char *role, const char *status,
+                 gint64 ts_ms, gint hired, gint left)
+{
+  WbEvent ev;
+  wb_event_init(&ev, WB_EVENT_STAFF_RECORD);
+  ev.ts_ms = ts_ms;
+  WB_EVENT_SET(&ev, agent, agent, -1);
+  WB_EVENT_SET(&ev, role, role, -1);
+  WB_EVENT_SET(&ev, status, status, -1);
+  if (hired != 0)
+    ev.start_ms = test_date_ms(s->tz, hired, 0, 0);
+  if (left != 0)
+    ev.end_ms = test_date_ms(s->tz, left, 0, 0);
+  test_store_put(s, &ev);
 }

@@ -10,6 +10,8 @@ for (const key of ['token', 'lang']) {
 }
 const query = carried.toString();
 document.getElementById('to-wallboard').href = '/wallboard/' + (query ? `?${query}` : '');
+// The supervisor's page asks for its own token: the TV's is no use there.
+if (params.get('lang')) document.getElementById('to-supervisor').href = `/supervisor/?lang=${lang}`;
 
 if (lang !== 'zh-CN') {
   fetch(new URL(`../i18n/${lang}.json`, import.meta.url))

@@ -1,8 +1,9 @@
 // wallboard.js: the floor TV page.
 //
-// Topics "wallboard" (the /api/v1/live object without agents) and "agents"
-// arrive through wb-client.js; this file turns them into tiles, the queue
-// strip and agent cards. Field names are those of docs/protocol.md.
+// Topics "wallboard" (the /api/v1/live object without agents), "agents" and
+// "staffing" (the /api/v1/staffing object) arrive through wb-client.js; this
+// file turns them into tiles, the queue strip, the staffing panel and agent
+// cards. Field names are those of docs/protocol.md.
 //
 // Time: the page keeps the server's clock, not its own. "Server now" is the
 // ts_ms of the last frame plus the local time elapsed since, times
@@ -217,6 +218,7 @@ function escapeHtml(s) {
 // ---- state ----
 let wallboard = null; // last data of topic "wallboard"
 let agentsData = null; // last data of topic "agents"
+let staffingData = null; // last data of topic "staffing"
 
 function slThreshold(kpi) {
   const t0 = kpi?.service_level?.threshold_s;
@@ -436,8 +438,99 @@ function tickAgents() {
   }
 }
 
+// ---- staffing ----
+// "2026-11-28T14:00:00.000+08:00" -> "14:00" (the centre's wall clock).
+const hhmm = (iso) => (typeof iso === 'string' && iso.length >= 16 ? iso.slice(11, 16) : '');
+
+// Fewer people present than required: red. Present is compared with
+// required (Erlang C's agents, an upper bound), not with scheduled.
+function renderStaffing() {
+  const d = staffingData;
+  if (!d) return;
+  const root = $('#staffing');
+  const cur = d.interval || {};
+  const next = d.next_interval || {};
+  const required = cur.required;
+  const short = isNum(required) && isNum(d.present) && d.present < required;
+  root.dataset.state = 'live';
+  root.classList.toggle('short', short);
+  const fig = (key, v, cls) => {
+    const el = $(`[data-staffing="${key}"] .sf-n`, root);
+    setText(el, fmtCount(v));
+    setClass(el, 'sf-n num', isNum(v) ? cls : 'na');
+  };
+  fig('required', required, '');
+  fig('present', d.present, short ? 'bad' : (isNum(required) ? 'good' : ''));
+  fig('on_phones', d.on_phones, '');
+  const forecast = (iv) => fmtCount(iv.forecast?.offered);
+  setText($('#staffing-window'), t('staffing.now', { from: hhmm(cur.from), to: hhmm(cur.to), n: forecast(cur) }));
+  const nextHtml = escapeHtml(t('staffing.next', { from: hhmm(next.from), to: hhmm(next.to) })) +
+    ` <b class="num">${escapeHtml(forecast(next))}</b> ${escapeHtml(t('unit.calls'))}` +
+    ` · ${escapeHtml(t('staffing.required'))} <b class="num">${escapeHtml(fmtCount(next.required))}</b>`;
+  const nextEl = $('#staffing-next');
+  if (nextEl.innerHTML !== nextHtml) nextEl.innerHTML = nextHtml;
+  nextEl.title = t('staffing.upper_bound');
+  const shifts = (d.shifts || []).map((sh) => `${sh.label || sh.code || t('staffing.no_template')} ${hhmm(sh.from)}–${hhmm(sh.to)}`);
+  setText($('#staffing-shifts'), shifts.length ? shifts.join('、') : t('staffing.no_shift'));
+  renderOnDuty(d.on_duty || []);
+}
+
+function renderOnDuty(list) {
+  const box = $('#on-duty');
+  const html = list.length ? list.map((p) => {
+    const cls = p.present ? 'duty' : 'duty absent';
+    const note = p.present ? '' : ` <span class="duty-note">${escapeHtml(t('staffing.absent'))}</span>`;
+    // Present without a shift (came in, logged in): marked as not rostered.
+    const extra = p.rostered ? '' : ` <span class="duty-extra">${escapeHtml(t('staffing.unrostered'))}</span>`;
+    return `<span class="${cls}" data-agent="${escapeHtml(p.agent)}" data-present="${p.present ? 1 : 0}">` +
+      `<span class="duty-name">${escapeHtml(p.name || p.agent)}</span>${note}${extra}</span>`;
+  }).join('') : `<span class="on-duty-none">${escapeHtml(t('staffing.none'))}</span>`;
+  if (box.dataset.html === html) return;
+  box.innerHTML = html;
+  box.dataset.html = html;
+  // As large as the room allows: smaller chips until they all fit.
+  let px = 1.9;
+  box.style.setProperty('--duty-font', `${px}rem`);
+  while (box.scrollHeight > box.clientHeight + 1 && px > 0.9) {
+    px -= 0.1;
+    box.style.setProperty('--duty-font', `${px.toFixed(2)}rem`);
+  }
+}
+
 // ---- clock and banners ----
 let lastClockText = '';
+
+// The day's place in China's holiday calendar (GET /api/v1/holidays): the
+// holiday's name on a day off, 调休上班 on a make-up working day. Asked for
+// the year on view, again each hour (a notice may be added to the
+// calendar); a failure keeps what was known. Only while the stream is
+// live: a wrong token is the stream's to report, once.
+const holidays = { year: null, at: 0, days: new Map() };
+
+async function loadHolidays(year) {
+  holidays.year = year;
+  holidays.at = Date.now();
+  try {
+    const res = await fetch(`/api/v1/holidays?year=${year}`, {
+      headers: { Authorization: `Bearer ${tokenFromPage()}` },
+    });
+    if (!res.ok) return;
+    const body = await res.json();
+    holidays.days = new Map((body.days || []).map((d) => [d.date, d]));
+    lastClockText = ''; // redraw now
+  } catch (e) {
+    console.warn('wallboard: holiday calendar not loaded', e);
+  }
+}
+
+function holidayText(c) {
+  const due = holidays.year !== c.y || Date.now() - holidays.at > 3600e3;
+  if (due && document.body.dataset.stream === 'live') loadHolidays(c.y);
+  const day = holidays.days.get(`${c.y}-${pad2(c.m)}-${pad2(c.d)}`);
+  if (!day) return '';
+  if (day.is_makeup_workday) return t('holiday.makeup');
+  return day.is_day_off && day.name ? day.name : '';
+}
 
 function tickClock() {
   const c = centreTime(serverNow());
@@ -448,6 +541,7 @@ function tickClock() {
   setText($('#clock-date'), t('date', { y: c.y, m: pad2(c.m), d: pad2(c.d) }));
   const wd = Array.isArray(labels.weekday) ? labels.weekday[c.wd] : '';
   setText($('#clock-weekday'), wd);
+  setText($('#clock-holiday'), holidayText(c));
   renderLongest();
   tickAgents();
 }
@@ -505,7 +599,7 @@ async function main() {
   window.wbTrend = trend; // for the browser test
 
   client = new WbClient({
-    topics: ['wallboard', 'agents'],
+    topics: ['wallboard', 'agents', 'staffing'],
     onFrame(frame) {
       // Heartbeats carry the server's now. A topic's ts_ms is the time of
       // its data, which may be older (nothing changed since): it sets the
@@ -531,6 +625,9 @@ async function main() {
       } else if (topic === 'agents') {
         agentsData = data;
         renderAgents();
+      } else if (topic === 'staffing') {
+        staffingData = data;
+        renderStaffing();
       }
     },
     onStatus: renderStatus,
@@ -544,6 +641,10 @@ async function main() {
   setInterval(tickClock, 250);
   window.addEventListener('resize', () => {
     renderAgents();
+    if (staffingData) {
+      $('#on-duty').dataset.html = '';
+      renderStaffing();
+    }
     for (const el of document.querySelectorAll('.tile')) fitValue(el);
   });
 }

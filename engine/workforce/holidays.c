@@ -215,6 +215,24 @@ wb_holidays_default_dir(void)
   return g_build_filename(WB_SOURCE_DIR, "data", "holidays-cn", NULL);
 }
 
+WbHolidays *
+wb_holidays_open(const char *dir, const char *override_file, GError **error)
+{
+  g_autoptr(WbHolidays) h = wb_holidays_new();
+  g_autofree char *def = dir == NULL || *dir == '\0' ? wb_holidays_default_dir() : NULL;
+  if (!wb_holidays_load_dir(h, def != NULL ? def : dir, error)) {
+    g_prefix_error(error, "holidays: ");
+    return NULL;
+  }
+  /* After the shipped calendar, so its days win. */
+  if (override_file != NULL && *override_file != '\0' &&
+      !wb_holidays_load_file(h, override_file, error)) {
+    g_prefix_error(error, "holidays: [holidays] file: ");
+    return NULL;
+  }
+  return g_steal_pointer(&h);
+}
+
 static const Day *
 lookup(const WbHolidays *h, const GDate *day)
 {

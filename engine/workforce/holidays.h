@@ -29,6 +29,11 @@ gboolean wb_holidays_load_dir(WbHolidays *h, const char *dir, GError **error);
 gboolean wb_holidays_load_file(WbHolidays *h, const char *path, GError **error);
 /* The installed calendar, else the source tree's. */
 char *wb_holidays_default_dir(void);
+/* The calendar as configured ([holidays] data_dir, file): dir's files
+ * (NULL or empty: wb_holidays_default_dir), then the local override file
+ * if override_file is neither NULL nor empty. NULL with error if one of
+ * them cannot be read. */
+WbHolidays *wb_holidays_open(const char *dir, const char *override_file, GError **error);
 
 gboolean wb_holidays_is_workday(const WbHolidays *h, const GDate *day);
 gboolean wb_holidays_is_statutory_holiday(const WbHolidays *h, const GDate *day);

@@ -10,7 +10,8 @@
 // 1920x1080 and checks, step by step:
 //  1. the tiles show what GET /api/v1/live says (offered, answered,
 //     abandoned, waiting) and there is a card for agent 8001 in the state the
-//     API gives; no demo mark; the page does not scroll; clock and time in
+//     API gives; no demo mark; the clock names today's holiday (a local
+//     [holidays] file makes today one); the page does not scroll; clock and time in
 //     state tick between frames;
 //  2. lines appended to the queue_log reach the page without a reload;
 //  3. SIGSTOP: the red "数据中断 自 HH:MM:SS" banner within 15 s;
@@ -18,6 +19,11 @@
 //  4. kill and restart on the same port: banner, then data again (the
 //     restarted daemon numbers its topics afresh);
 //  5. a wrong token shows "显示令牌无效";
+//  1b. the staffing panel (topic "staffing") shows what GET /api/v1/staffing
+//     says for a roster and punches sent to the ingest API here: required,
+//     present and on the phones (present red when fewer than required), the
+//     next interval's forecast, the shift's name and the on-duty list with
+//     who is present and who is not;
 //  6. no console errors (except the browser's own "WebSocket connection …
 //     failed" while the daemon is deliberately down) and no request to any
 //     host but 127.0.0.1.
@@ -179,7 +185,8 @@ class Daemon {
     fs.mkdirSync(this.stateDir, { recursive: true });
     fs.rmSync(path.join(this.stateDir, 'wallboardd.url'), { force: true });
     const log = fs.openSync(this.logPath, 'a');
-    const args = ['--no-demo', '--listen', listen, '--state-dir', this.stateDir, '--queue-log', this.queueLog];
+    const args = ['--no-demo', '--listen', listen, '--state-dir', this.stateDir, '--queue-log', this.queueLog,
+      '--config', holidayConfig(this.dir)];
     fs.writeSync(log, `\n=== ${DAEMON} ${args.join(' ')}\n`);
     this.exited = null;
     this.stopping = false;
@@ -235,6 +242,23 @@ class Daemon {
       return '(no log)';
     }
   }
+}
+
+// ---- a holiday today ----
+// A local holiday calendar ([holidays] file) that makes today a day off
+// named HOLIDAY_NAME, so that the clock must show it.
+const HOLIDAY_NAME = '测试假日';
+
+function holidayConfig(dir) {
+  const today = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
+  const calendar = path.join(dir, 'holidays.json');
+  fs.writeFileSync(calendar, JSON.stringify({
+    year: Number(today.slice(0, 4)),
+    days: [{ name: HOLIDAY_NAME, date: today, isOffDay: true }],
+  }));
+  const config = path.join(dir, 'wallboard.conf');
+  fs.writeFileSync(config, `[holidays]\nfile = ${calendar}\n`);
+  return config;
 }
 
 // ---- the page ----
@@ -346,6 +370,9 @@ async function main() {
       return l.total?.offered >= 3 ? l : null;
     }, 20000, 'GET /api/v1/live never counted the 3 calls of the queue_log (total.offered >= 3)');
     ok(`API: offered ${live0.total.offered}, answered ${live0.total.answered}, abandoned ${live0.total.abandoned}`);
+
+    step('roster and punches for staffing: POST /api/v1/events');
+    await feedStaffing(daemon);
 
     step('is there /api/v1/series?');
     const seriesUrl = (metric, from, to) => `${daemon.url}api/v1/series?metric=${metric}&scope=total` +
@@ -470,6 +497,12 @@ async function main() {
     ok('no scrolling at 1920x1080');
     if (layout.demo) fail('the demo mark shows although the daemon runs with --no-demo');
     ok('no demo mark');
+    await waitFor(async () => (await page.textContent('#clock-holiday')) === HOLIDAY_NAME, 10000,
+      `the clock does not show today's holiday ${HOLIDAY_NAME} of the [holidays] file`);
+    ok(`the clock shows today's holiday: ${HOLIDAY_NAME}`);
+
+    step('staffing panel shows /api/v1/staffing');
+    await checkStaffing(page, daemon);
 
     const tick0 = await page.evaluate(() => [document.getElementById('clock-time').textContent,
       document.querySelector('.agent[data-agent="8001"] .agent-time')?.textContent]);
@@ -602,6 +635,99 @@ async function main() {
     if (passed) fs.rmSync(dir, { recursive: true, force: true });
     else console.error(`kept ${dir} for a look`);
   }
+}
+
+// ---- staffing ----
+// Shifts covering now for 8001 (logged in by the queue_log), 8002 (logged
+// in, paused) and 8003 (neither: absent), all on template 白班; 8004 punched
+// in without a shift. 8001 has a name in the staff register.
+async function feedStaffing(daemon) {
+  const ctl = path.resolve(BUILD_DIR, 'engine', 'wallboardctl');
+  const r = spawnSync(ctl, ['--state-dir', daemon.stateDir, 'key', 'add', 'hr'], { encoding: 'utf8', timeout: 30000 });
+  if (r.status !== 0) fail(`wallboardctl key add: exit ${r.status}: ${r.stderr}`);
+  const key = r.stdout.trim();
+  const now = Date.now();
+  const iso = (ms) => new Date(ms).toISOString();
+  let id = 0;
+  const ev = (o) => ({ event_id: `browser-staffing-${++id}`, ...o });
+  const shift = (staff) => ev({ type: 'roster.shift', ts: iso(now - 86400000), staff, start: iso(now - 2 * 3600000),
+    end: iso(now + 6 * 3600000), role: 'agent', template: '白班' });
+  const events = [
+    ev({ type: 'staff.record', ts: iso(now - 7 * 86400000), staff: '8001', name: '张伟', role: 'agent', status: 'active' }),
+    shift('8001'), shift('8002'), shift('8003'),
+    ev({ type: 'staff.punch', ts: iso(now - 3600000), staff: '8004', direction: 'in', device: 'zk-1' }),
+  ];
+  const res = await fetch(`${daemon.url}api/v1/events`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/x-ndjson' },
+    body: events.map((e) => JSON.stringify(e)).join('\n') + '\n',
+  });
+  const body = await res.text();
+  if (res.status !== 200 || JSON.parse(body).accepted !== events.length) fail(`POST /api/v1/events: HTTP ${res.status}: ${body}`);
+  ok(`sent ${events.length} staffing records`);
+}
+
+async function readStaffing(page) {
+  return page.evaluate(() => {
+    const text = (sel) => document.querySelector(sel)?.textContent.trim() ?? null;
+    const root = document.getElementById('staffing');
+    const box = root.getBoundingClientRect();
+    return {
+      required: text('[data-staffing="required"] .sf-n'),
+      present: text('[data-staffing="present"] .sf-n'),
+      onPhones: text('[data-staffing="on_phones"] .sf-n'),
+      presentRed: document.querySelector('[data-staffing="present"] .sf-n').classList.contains('bad'),
+      short: root.classList.contains('short'),
+      next: text('#staffing-next'),
+      window: text('#staffing-window'),
+      shifts: text('#staffing-shifts'),
+      duty: [...document.querySelectorAll('#on-duty .duty')].map((el) => {
+        const r = el.getBoundingClientRect();
+        return { agent: el.dataset.agent, name: el.querySelector('.duty-name')?.textContent, present: el.dataset.present === '1',
+          inside: r.top >= box.top - 1 && r.bottom <= box.bottom + 1 && r.height > 0 };
+      }),
+      fits: root.scrollHeight <= root.clientHeight + 1,
+    };
+  });
+}
+
+async function checkStaffing(page, daemon) {
+  const get = async () => {
+    const res = await fetch(`${daemon.url}api/v1/staffing`, { headers: { Authorization: `Bearer ${daemon.token}` } });
+    if (res.status !== 200) fail(`GET /api/v1/staffing: HTTP ${res.status}: ${await res.text()}`);
+    return res.json();
+  };
+  const api = await waitFor(async () => {
+    const s = await get();
+    return s.rostered === 3 && s.present === 3 ? s : null;
+  }, 10000, 'GET /api/v1/staffing never counted the 3 rostered and 3 present');
+  // 8001 and 8002 logged in, 8004 punched in; 8001 alone takes calls.
+  const duty = api.on_duty.map((p) => `${p.agent}:${p.present ? 'in' : 'out'}`).join(' ');
+  if (duty !== '8001:in 8002:in 8003:out 8004:in') fail(`on_duty from the API: ${duty}`);
+  if (api.on_phones !== 1) fail(`on_phones ${api.on_phones}, expected 1 (8001; 8002 is paused)`);
+  if (api.on_duty[0].name !== '张伟') fail(`8001's name: ${api.on_duty[0].name}`);
+  ok(`API: required ${api.interval.required}, rostered ${api.rostered}, present ${api.present}, on phones ${api.on_phones}; ${duty}`);
+
+  let shown;
+  let want;
+  await waitFor(async () => {
+    shown = await readStaffing(page);
+    want = await get();
+    return shown.required === String(want.interval.required) && shown.present === String(want.present) &&
+      shown.onPhones === String(want.on_phones) && shown.duty.length === want.on_duty.length &&
+      shown.duty.every((d, i) => d.agent === want.on_duty[i].agent && d.present === want.on_duty[i].present &&
+        d.name === want.on_duty[i].name);
+  }, 15000, () => `staffing panel does not match the API: page ${JSON.stringify(shown)}, API ${JSON.stringify(want)}`);
+  const short = want.present < want.interval.required;
+  if (shown.short !== short || shown.presentRed !== short)
+    fail(`present ${want.present} vs required ${want.interval.required}: panel red ${shown.short}/${shown.presentRed}, expected ${short}`);
+  if (!shown.shifts.includes('白班')) fail(`current shift shows "${shown.shifts}", expected 白班`);
+  const nextForecast = String(Math.round(want.next_interval.forecast.offered));
+  if (!shown.next.includes(nextForecast) || !shown.next.includes(want.next_interval.from.slice(11, 16)))
+    fail(`next interval line "${shown.next}" lacks ${want.next_interval.from.slice(11, 16)} and ${nextForecast} calls`);
+  if (!shown.fits || !shown.duty.every((d) => d.inside)) fail(`the staffing panel overflows: ${JSON.stringify(shown)}`);
+  ok(`panel: 需要 ${shown.required} 在岗 ${shown.present} 接线 ${shown.onPhones}${short ? ' (red)' : ''}; ${shown.window}; ` +
+    `${shown.next}; 班次 ${shown.shifts}; ${shown.duty.map((d) => `${d.name}${d.present ? '' : '(未到)'}`).join(' ')}`);
 }
 
 // One name for one thing: a KPI or state label on the page is the

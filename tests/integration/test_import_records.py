@@ -187,6 +187,60 @@ class ImportRecordsTest(unittest.TestCase):
                 self.assertEqual([[r[i] for i in keep] for r in got],
                                  [[r[i] for i in keep] for r in want[t]], t)
 
+    def test_changed_roster_replaces_the_days_it_covers(self):
+        """A roster exported again after changes is the plan of the people
+        and days it covers: a shift it no longer has is cancelled, in the
+        grid (a cell changed or made a rest day) and in the long form."""
+        grid = os.path.join(TEMPLATES_DIR, "roster-grid.csv")
+        r = ctl(self.state, "--config", SHIFTS, "import", "roster", grid)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        shifts = lambda: sorted(self.dump()["roster"])
+        self.assertEqual(len(shifts()), 6)
+
+        changed = os.path.join(self.tmp, "roster-grid-v2.csv")
+        with open(changed, "w", encoding="utf-8") as f:
+            f.write("staff,name,2026-12-01,2026-12-02,2026-12-03\n"
+                    "1001,王丽,中,早,休\n"
+                    "1002,张伟,休,休,夜\n")
+        later = os.stat(grid).st_mtime + 3600
+        os.utime(changed, (later, later))
+        r = ctl(self.state, "--config", SHIFTS, "import", "roster", changed, "--dry-run")
+        self.assertIn(", 2 stored shift(s) to cancel (no longer in the file)", r.stdout)
+        self.assertEqual(len(shifts()), 6)
+        r = ctl(self.state, "--config", SHIFTS, "import", "roster", changed)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        # Its shifts are new events (a newer file); the unchanged ones only
+        # rewrite their rows.
+        self.assertIn("2 rows (3 events), 3 stored, 0 already stored, "
+                      "2 stored shift(s) cancelled (no longer in the file), 0 rejected", r.stdout)
+        got = {(a, s): (e, t) for a, s, e, _, t, _ in shifts()}
+        # 1001: 早 on the 1st became 中; 1002: 中 on the 1st became a rest day;
+        # 1004, not in the new file, keeps every shift.
+        self.assertNotIn(("1001", ms("2026-12-01 08:00")), got)
+        self.assertEqual(got[("1001", ms("2026-12-01 16:00"))][1], "中")
+        self.assertNotIn(("1002", ms("2026-12-01 16:00")), got)
+        self.assertEqual(got[("1002", ms("2026-12-03 00:00"))][1], "夜")
+        self.assertEqual(sorted(k for k in got if k[0] == "1004"),
+                         [("1004", ms("2026-12-01 00:00")), ("1004", ms("2026-12-02 16:00"))])
+        self.assertEqual(len(got), 5)
+
+        # Again: nothing changes.
+        before = self.dump()
+        r = ctl(self.state, "--config", SHIFTS, "import", "roster", changed)
+        self.assertIn("2 rows (3 events), 0 stored, 3 already stored, 0 rejected", r.stdout)
+        self.assertEqual(self.dump(), before)
+
+        # The long form: a shift moved to another hour replaces the old one.
+        moved = os.path.join(self.tmp, "roster-v3.csv")
+        with open(moved, "w", encoding="utf-8") as f:
+            f.write("staff,date,start,end\n1001,2026-12-02,09:00,17:00\n")
+        os.utime(moved, (later + 60, later + 60))
+        r = ctl(self.state, "--config", SHIFTS, "import", "roster", moved)
+        self.assertIn("1 stored shift(s) cancelled", r.stdout)
+        got = {(a, s) for a, s, *_ in shifts()}
+        self.assertNotIn(("1001", ms("2026-12-02 08:00")), got)
+        self.assertIn(("1001", ms("2026-12-02 09:00")), got)
+
     def test_zkteco_sample(self):
         path = sample("zkteco-attlog.dat")
         with open(path, "rb") as f:
