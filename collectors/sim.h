@@ -31,6 +31,12 @@ typedef struct {
 /* The simulated staff and queues, for the engine to name them. */
 const WbSimAgent *wb_sim_agents(gsize *n);
 const WbSimQueue *wb_sim_queues(gsize *n);
+/* The rota the simulated agents follow: the shift agent (an index into
+ * wb_sim_agents) works on date, on the tender's templates (day 08:00 to
+ * 17:30 in summer and 17:00 in winter, night 19:00 to 08:00). */
+typedef enum { WB_SIM_OFF, WB_SIM_DAY, WB_SIM_NIGHT } WbSimShift;
+WbSimShift wb_sim_rota(guint64 seed, const GDate *date, gsize agent);
+
 /* The pause reason the simulated agents use for after-call work. */
 #define WB_SIM_WRAPUP_REASON "话后整理"
 

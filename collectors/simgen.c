@@ -311,6 +311,19 @@ rota_shift(guint64 seed, const GDate *date, int agent, guint *slot)
   return rota_cycle[*slot];
 }
 
+WbSimShift
+wb_sim_rota(guint64 seed, const GDate *date, gsize agent)
+{
+  guint slot;
+  if (agent >= G_N_ELEMENTS(sim_agents))
+    return WB_SIM_OFF;
+  switch (rota_shift(seed, date, (int)agent, &slot)) {
+  case SHIFT_DAY: return WB_SIM_DAY;
+  case SHIFT_NIGHT: return WB_SIM_NIGHT;
+  default: return WB_SIM_OFF;
+  }
+}
+
 /* ---- simulation state ------------------------------------------------------ */
 
 typedef enum { CALL_WAITING, CALL_RINGING, CALL_TALKING, CALL_DONE } CallState;

@@ -3,6 +3,7 @@
 
 #include "engine/api.h"
 #include "engine/api_attendance.h"
+#include "engine/api_notes.h"
 
 #include <json-glib/json-glib.h>
 #include <math.h>
@@ -923,6 +924,9 @@ typedef enum {
   ROUTE_ROSTER,
   ROUTE_ATTENDANCE,
   ROUTE_HOLIDAYS,
+  ROUTE_NOTES,
+  ROUTE_NOTES_ADD,
+  ROUTE_NOTE_CLOSE,
 } RouteId;
 
 static const struct {
@@ -945,7 +949,38 @@ static const struct {
     [ROUTE_ROSTER] = {"/api/v1/roster", SUPERVISOR, FALSE},
     [ROUTE_ATTENDANCE] = {"/api/v1/attendance", SUPERVISOR, FALSE},
     [ROUTE_HOLIDAYS] = {"/api/v1/holidays", DISPLAY, FALSE},
+    [ROUTE_NOTES] = {"/api/v1/notes", SUPERVISOR, FALSE},
+    [ROUTE_NOTES_ADD] = {"/api/v1/notes", SUPERVISOR, TRUE},
+    [ROUTE_NOTE_CLOSE] = {"/api/v1/notes/*/close", SUPERVISOR, TRUE},
 };
+
+/* path against a route's: equal, or with one trailing '/'; a '*' segment
+ * of the route's stands for any one non-empty segment (an id). */
+static gboolean
+path_matches(const char *route, const char *path)
+{
+  while (*route != '\0') {
+    if (*route == '*') {
+      const char *end = path;
+      while (*end != '\0' && *end != '/')
+        end++;
+      if (end == path)
+        return FALSE;
+      path = end;
+      route++;
+    } else if (*route++ != *path++) {
+      return FALSE;
+    }
+  }
+  return *path == '\0' || strcmp(path, "/") == 0;
+}
+
+static gboolean
+method_allowed(gsize route, const char *method)
+{
+  return routes[route].post ? strcmp(method, "POST") == 0
+                            : strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+}
 
 void
 wb_api_handle(WbEngine *e, const WbApiRequest *req, WbApiReply *out)
@@ -957,24 +992,23 @@ wb_api_handle(WbEngine *e, const WbApiRequest *req, WbApiReply *out)
 
   out->status = 0;
   out->body = NULL;
-  for (gsize i = 0; i < G_N_ELEMENTS(routes); i++) {
-    gsize n = strlen(routes[i].path);
-    if (strncmp(path, routes[i].path, n) == 0 && (path[n] == '\0' || strcmp(path + n, "/") == 0))
+  /* A path may have a GET and a POST route: the one taking the method. */
+  for (gsize i = 0; i < G_N_ELEMENTS(routes); i++)
+    if (path_matches(routes[i].path, path) && (found < 0 || method_allowed(i, method)))
       found = (gssize)i;
-  }
   if (found < 0) {
     wb_api_reply_error(out, 404, "no such resource: %s", path);
     return;
   }
-  gboolean allowed = routes[found].post ? strcmp(method, "POST") == 0
-                                        : strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
-  if (!allowed) {
+  if (!method_allowed(found, method)) {
     wb_api_reply_error(out, 405, "%s takes %s, not %s", routes[found].path,
                        routes[found].post ? "POST" : "GET", method);
     return;
   }
+  WbApiCaller caller = {WB_ROLE_NONE, NULL};
   if (routes[found].need == DISPLAY || routes[found].need == SUPERVISOR) {
     WbRole role = wb_auth_role(e->store, req->token);
+    caller.role = role;
     if (role == WB_ROLE_NONE) {
       wb_api_reply_error(out, 401, "a display token is required (Authorization: Bearer TOKEN)");
       return;
@@ -1002,5 +1036,8 @@ wb_api_handle(WbEngine *e, const WbApiRequest *req, WbApiReply *out)
   case ROUTE_ROSTER: wb_api_roster(e, query, out); break;
   case ROUTE_ATTENDANCE: wb_api_attendance(e, query, out); break;
   case ROUTE_HOLIDAYS: wb_api_holidays(e, query, out); break;
+  case ROUTE_NOTES: wb_api_notes_list(e, query, out); break;
+  case ROUTE_NOTES_ADD: wb_api_notes_add(e, req, &caller, out); break;
+  case ROUTE_NOTE_CLOSE: wb_api_notes_close(e, req, &caller, out); break;
   }
 }

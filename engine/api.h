@@ -8,6 +8,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "engine/auth.h"
 #include "engine/engine.h"
 #include "engine/live.h"
 
@@ -40,7 +41,17 @@ typedef struct {
   const char *token; /* Authorization: Bearer, or ?token= */
   const char *body;  /* NULL when the request has none */
   gsize body_len;
+  const char *session; /* the session cookie's value, or NULL */
+  const char *remote;  /* the client's address, for the audit trail */
 } WbApiRequest;
+
+/* Who asks: filled by wb_api_handle from the token or the session before a
+ * route runs, for the routes that act in someone's name (acknowledging
+ * an alert, writing a note). user is NULL for a token. */
+typedef struct {
+  WbRole role;
+  const char *user;
+} WbApiCaller;
 
 void wb_api_handle(WbEngine *engine, const WbApiRequest *req, WbApiReply *out);
 

@@ -94,6 +94,12 @@ typedef struct {
   char *state_dir;
   gint flush_ms;
   gint batch_events;
+  /* [auth] */
+  gint auth_max_failures;
+  gint auth_lock_min;
+  gint auth_session_idle_s;
+  gint auth_audit_keep_days;
+  gboolean auth_cookie_secure;
   /* [kpi] */
   char *timezone;
   WbKpiSettings kpi;

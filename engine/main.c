@@ -19,6 +19,7 @@
 #include "collectors/queuelog.h"
 #include "collectors/sim.h"
 #include "engine/auth.h"
+#include "engine/demo.h"
 #include "engine/engine.h"
 #include "engine/event_fields.h"
 #include "engine/sampler.h"
@@ -171,6 +172,11 @@ start_demo(Daemon *d, GPtrArray *paths, GError **error)
   e->clock.func = sim_clock;
   e->clock.user_data = d->sim;
   e->clock.rate = e->cfg->demo_speed;
+  /* The staff and the roster the simulated agents work to: a week ahead,
+   * and back as far as the traffic's history. */
+  if (!wb_demo_records(e, (guint64)e->cfg->demo_seed, wb_clock_now_ms(&e->clock),
+                       opts.history_days, 7, error))
+    return FALSE;
   g_ptr_array_add(paths, g_steal_pointer(&path));
   g_message("demo: traffic of the 12367 hotline simulated (seed %" G_GINT64_FORMAT ", speed %gx)",
             e->cfg->demo_seed, e->cfg->demo_speed);

@@ -137,6 +137,33 @@ static const char *const migrations[] = {
      * scanning every call event. */
     ("CREATE INDEX events_agent_sessions ON events(ts_ms)"
      " WHERE type IN ('agent.login','agent.logout');"),
+    /* 5: named accounts and their sessions, the audit trail, alerts, and the
+     * supervisor's handover notes and incident log (DESIGN.md sections 8
+     * and 10). Passwords are Argon2id strings (crypto_pwhash_str); a
+     * session is stored as the hash of its cookie, never the cookie. */
+    "CREATE TABLE users ("
+    "  name TEXT PRIMARY KEY, display_name TEXT, role TEXT NOT NULL,"
+    "  password_hash TEXT NOT NULL, failures INTEGER NOT NULL DEFAULT 0,"
+    "  locked_until_ms INTEGER, disabled INTEGER NOT NULL DEFAULT 0,"
+    "  created_ms INTEGER NOT NULL, changed_ms INTEGER NOT NULL);"
+    "CREATE TABLE sessions ("
+    "  id_hash TEXT PRIMARY KEY, user TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+    "  last_seen_ms INTEGER NOT NULL);"
+    "CREATE TABLE audit ("
+    "  id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, actor TEXT, action TEXT NOT NULL,"
+    "  target TEXT, detail TEXT, remote TEXT);"
+    "CREATE INDEX audit_ts ON audit(ts_ms);"
+    "CREATE TABLE alerts ("
+    "  id INTEGER PRIMARY KEY, rule TEXT NOT NULL, scope TEXT NOT NULL,"
+    "  severity TEXT NOT NULL, raised_ms INTEGER NOT NULL, cleared_ms INTEGER,"
+    "  value REAL, threshold REAL, message TEXT NOT NULL,"
+    "  acked_ms INTEGER, acked_by TEXT);"
+    "CREATE INDEX alerts_raised ON alerts(raised_ms);"
+    "CREATE TABLE notes ("
+    "  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, ts_ms INTEGER NOT NULL,"
+    "  author TEXT NOT NULL, title TEXT, body TEXT NOT NULL, severity TEXT,"
+    "  closed_ms INTEGER, closed_by TEXT);"
+    "CREATE INDEX notes_kind_ts ON notes(kind, ts_ms);",
 };
 
 /* The columns of `intervals` after the key, in the order of WbKpiCounts

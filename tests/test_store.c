@@ -82,10 +82,10 @@ START_TEST(test_schema)
   fixture_init(&f);
   {
     g_autoptr(WbStore) s = open_store(f.db);
-    ck_assert_int_eq(wb_store_schema_version(s), 4);
+    ck_assert_int_eq(wb_store_schema_version(s), 5);
   }
   g_autoptr(WbStore) s = open_store(f.db);
-  ck_assert_int_eq(wb_store_schema_version(s), 4);
+  ck_assert_int_eq(wb_store_schema_version(s), 5);
   g_autofree char *mode = test_dump_sql(f.db, "PRAGMA journal_mode");
   ck_assert_str_eq(mode, "wal|\n");
   const char *tables[] = {"events",      "calls",        "collector_positions",

@@ -28,8 +28,9 @@ def sample(name):
 class Daemon:
     """One wallboardd process. The state directory outlives restarts."""
 
-    def __init__(self, *args, state_dir=None, listen="127.0.0.1:0", config=None):
+    def __init__(self, *args, state_dir=None, listen="127.0.0.1:0", config=None, demo=False):
         self.args = list(args)
+        self.demo = demo
         self.own_dir = state_dir is None
         self.state_dir = state_dir or tempfile.mkdtemp(prefix="wb-it-")
         self.listen = listen
@@ -43,7 +44,8 @@ class Daemon:
         url_file = os.path.join(self.state_dir, "wallboardd.url")
         if os.path.exists(url_file):
             os.unlink(url_file)
-        cmd = [DAEMON, "--no-demo", "--listen", self.listen, "--state-dir", self.state_dir]
+        cmd = [DAEMON, "--demo" if self.demo else "--no-demo", "--listen", self.listen,
+               "--state-dir", self.state_dir]
         if self.config:
             cmd += ["--config", self.config]
         cmd += self.args
