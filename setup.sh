@@ -74,7 +74,20 @@ if [ "$mode" = demo ]; then
   install_debs "${build_debs[@]}"
   install_npm
   build build
+  # The first administrator, made once per state directory with a random
+  # password shown only here: there is no default password.
+  admin_note=""
+  if ! build/engine/wallboardctl user list | awk 'NR > 1 && $2 == "admin"' | grep -q .; then
+    # 24 random base64 characters, then one of each kind the policy counts.
+    admin_password="$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')aZ7."
+    printf '%s\n' "$admin_password" |
+      build/engine/wallboardctl user add admin --role admin --display-name Administrator \
+        --password-stdin >/dev/null
+    admin_note="== first administrator: user admin, password $admin_password
+   (shown only now; change it with: build/engine/wallboardctl user passwd admin)"
+  fi
   echo "== starting wallboardd with demo traffic (Ctrl-C stops it)"
+  [ -z "$admin_note" ] || echo "$admin_note"
   exec build/engine/wallboardd --demo
 fi
 
@@ -95,5 +108,13 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0 \
   LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C build/clang-asan --print-errorlogs --timeout-multiplier 3
+
+# docs/reliability.md, "Fuzzing": the parsers of outside input under
+# libFuzzer; a crash leaves its input as build/clang-fuzz/fuzz_TARGET-crash-*.
+echo "== libFuzzer targets (clang, ASan/UBSan): seed corpora replayed, then 20 s of each"
+CC=clang build build/clang-fuzz --buildtype=debugoptimized -Dwerror=true -Dtests=false \
+  -Dbrowser_tests=disabled -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
+meson test -C build/clang-fuzz --suite fuzz --print-errorlogs
+tests/fuzz/run.sh build/clang-fuzz 20
 
 echo "== all tests passed"

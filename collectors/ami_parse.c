@@ -1016,8 +1016,14 @@ wb_ami_parse_message(const char *text, gssize len, WbAgentMap *agents, const cha
   wb_ami_reader_feed(r, "\r\n\r\n", 4);
   g_autoptr(WbAmiMessage) m = wb_ami_reader_next(r);
   if (m == NULL) {
+    /* Unfinished (a `Response: Follows` without its end): nothing to
+     * read, with the same defaults as a parsed message. */
     memset(out, 0, sizeof(*out));
     out->result = WB_AMI_IGNORED;
+    out->ts_ms = now_ms;
+    out->uptime_s = -1;
+    out->position = -1;
+    out->wait_ms = -1;
     return;
   }
   wb_ami_message_parse(m, agents, source, now_ms, out);

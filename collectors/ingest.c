@@ -145,11 +145,41 @@ decode_ts(WbIngest *in, JsonNode *value, gint64 *out, GError **error)
   return TRUE;
 }
 
+/* TRUE if every string and member name under node is valid UTF-8. The
+ * body was checked before parsing, but json-glib also takes escapes that
+ * are not JSON: "\615" is the byte 0x8D, "\0" ends the string. */
+static gboolean
+text_valid(JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_OBJECT(node)) {
+    JsonObjectIter it;
+    const char *name;
+    JsonNode *value;
+    json_object_iter_init(&it, json_node_get_object(node));
+    while (json_object_iter_next(&it, &name, &value))
+      if (!g_utf8_validate(name, -1, NULL) || !text_valid(value))
+        return FALSE;
+  } else if (JSON_NODE_HOLDS_ARRAY(node)) {
+    JsonArray *a = json_node_get_array(node);
+    for (guint i = 0; i < json_array_get_length(a); i++)
+      if (!text_valid(json_array_get_element(a, i)))
+        return FALSE;
+  } else if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING) {
+    return g_utf8_validate(json_node_get_string(node), -1, NULL);
+  }
+  return TRUE;
+}
+
 gboolean
 wb_ingest_decode(WbIngest *in, JsonNode *node, const char *source, WbEvent *ev, GError **error)
 {
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node)) {
     g_set_error(error, WB_INGEST_ERROR, 0, "an event must be a JSON object");
+    return FALSE;
+  }
+  if (!text_valid(node)) {
+    g_set_error(error, WB_INGEST_ERROR, 0,
+                "a string is not valid UTF-8 once unescaped (an escape that is not JSON?)");
     return FALSE;
   }
   JsonObject *o = json_node_get_object(node);
@@ -202,6 +232,9 @@ static void
 reject(WbIngest *in, Source *s, const char *via, guint line, JsonNode *node, const char *text,
        gsize text_len, const char *why, WbIngestResult *out)
 {
+  /* json-glib's messages quote the text, escapes decoded: keep it UTF-8. */
+  g_autofree char *valid = g_utf8_make_valid(why, -1);
+  why = valid;
   WbIngestReject r = {.line = line, .error = g_strdup(why)};
   if (node != NULL && JSON_NODE_HOLDS_OBJECT(node)) {
     const char *id =
@@ -318,7 +351,13 @@ parse_one(const char *text, gsize len, char **why)
     *why = g_strdup("more than one JSON value (send one event per line)");
     return NULL;
   }
-  return json_node_copy(json_parser_get_root(parser));
+  /* json-glib takes white space alone as a document without a value. */
+  JsonNode *root = json_parser_get_root(parser);
+  if (root == NULL) {
+    *why = g_strdup("no events in the body (one JSON object, an array, or NDJSON)");
+    return NULL;
+  }
+  return json_node_copy(root);
 }
 
 static void

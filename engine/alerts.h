@@ -77,7 +77,7 @@ GPtrArray *wb_alerts_default_rules(void);
  * with an error naming the group and key. */
 GPtrArray *wb_alerts_rules(const WbConfig *cfg, GError **error);
 
-/* Whether minute-of-day min falls in the rule's quiet hours. */
+/* Whether ts_ms falls in the rule's quiet hours (local time of tz). */
 gboolean wb_alert_rule_quiet_at(const WbAlertRule *r, GTimeZone *tz, gint64 ts_ms);
 
 typedef struct WbAlerts WbAlerts;
@@ -99,6 +99,7 @@ typedef struct {
   const char *subject;
   gdouble value;
   gdouble target;
+  gint64 calls; /* window metrics: calls offered in the window (min_calls) */
 } WbAlertSample;
 
 /* Every reading of metric now: scopes missing from samples have no value
@@ -115,8 +116,8 @@ guint64 wb_alerts_version(WbAlerts *a);
 guint wb_alerts_open_count(WbAlerts *a);
 
 /* Acknowledges alert id in user's name and writes the audit row. */
-gboolean wb_alerts_ack(WbAlerts *a, gint64 id, const char *user, const char *remote,
-                       gint64 now_ms, GError **error);
+gboolean wb_alerts_ack(WbAlerts *a, gint64 id, const char *user, const char *remote, gint64 now_ms,
+                       GError **error);
 
 /* The JSON object {"alerts":[…]} of alerts raised in [from_ms, to_ms) or
  * still open (open_only: only those), newest first; also_cleared_since_ms

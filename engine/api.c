@@ -3,7 +3,9 @@
 
 #include "engine/api.h"
 #include "engine/api_attendance.h"
+#include "engine/api_auth.h"
 #include "engine/api_notes.h"
+#include "engine/api_alerts.h"
 
 #include <json-glib/json-glib.h>
 #include <math.h>
@@ -14,6 +16,7 @@
 #include "engine/kpi_json.h"
 #include "engine/live_json.h"
 #include "engine/query.h"
+#include "engine/users.h"
 #include "engine/workforce/coverage.h"
 #include "engine/workforce/stability.h"
 #include "engine/workforce/training.h"
@@ -27,6 +30,7 @@ void
 wb_api_reply_clear(WbApiReply *reply)
 {
   g_clear_pointer(&reply->body, g_free);
+  g_clear_pointer(&reply->set_cookie, g_free);
   reply->status = 0;
 }
 
@@ -65,6 +69,22 @@ wb_api_reply_error(WbApiReply *out, guint status, const char *fmt, ...)
   json_builder_end_object(b);
   out->status = status;
   out->body = wb_kpi_json_to_string(b);
+}
+
+gint64
+wb_api_path_id(const char *path, const char *prefix)
+{
+  if (!g_str_has_prefix(path, prefix))
+    return -1;
+  const char *p = path + strlen(prefix);
+  const char *slash = strchr(p, '/');
+  if (slash == NULL || slash == p)
+    return -1;
+  g_autofree char *digits = g_strndup(p, slash - p);
+  guint64 id;
+  if (!g_ascii_string_to_unsigned(digits, 10, 1, G_MAXINT64, &id, NULL))
+    return -1;
+  return (gint64)id;
 }
 
 void
@@ -904,9 +924,14 @@ route_training(WbEngine *e, GHashTable *query, WbApiReply *out)
   wb_api_reply_json(out, b);
 }
 
-/* What a route needs: nothing; any reader's token (display and up); a
- * supervisor, manager or admin (people's records); an ingest key. */
-typedef enum { OPEN, DISPLAY, SUPERVISOR, INGEST } Need;
+/* What a route needs: nothing; any reader's token or session (display
+ * and up); a supervisor, manager or admin (people's records); an auditor
+ * or admin (the audit trail); an admin (accounts); an ingest key. By token
+ * or by session alike (DESIGN.md section 10, docs/security.md). */
+typedef enum { OPEN, DISPLAY, SUPERVISOR, AUDIT, ADMIN, INGEST } Need;
+
+static const char *const need_names[] = {"open",  "display", "supervisor",
+                                         "audit", "admin",   "ingest"};
 
 typedef enum {
   ROUTE_HEALTHZ,
@@ -927,6 +952,14 @@ typedef enum {
   ROUTE_NOTES,
   ROUTE_NOTES_ADD,
   ROUTE_NOTE_CLOSE,
+  ROUTE_LOGIN,
+  ROUTE_LOGOUT,
+  ROUTE_ME,
+  ROUTE_AUDIT,
+  ROUTE_USERS,
+  ROUTE_ROUTES,
+  ROUTE_ALERTS,
+  ROUTE_ALERT_ACK,
 } RouteId;
 
 static const struct {
@@ -952,7 +985,48 @@ static const struct {
     [ROUTE_NOTES] = {"/api/v1/notes", SUPERVISOR, FALSE},
     [ROUTE_NOTES_ADD] = {"/api/v1/notes", SUPERVISOR, TRUE},
     [ROUTE_NOTE_CLOSE] = {"/api/v1/notes/*/close", SUPERVISOR, TRUE},
+    [ROUTE_LOGIN] = {"/api/v1/auth/login", OPEN, TRUE},
+    [ROUTE_LOGOUT] = {"/api/v1/auth/logout", OPEN, TRUE},
+    [ROUTE_ME] = {"/api/v1/auth/me", DISPLAY, FALSE},
+    [ROUTE_AUDIT] = {"/api/v1/audit", AUDIT, FALSE},
+    [ROUTE_USERS] = {"/api/v1/users", ADMIN, FALSE},
+    [ROUTE_ROUTES] = {"/api/v1/routes", OPEN, FALSE},
+    [ROUTE_ALERTS] = {"/api/v1/alerts", SUPERVISOR, FALSE},
+    [ROUTE_ALERT_ACK] = {"/api/v1/alerts/*/ack", SUPERVISOR, TRUE},
 };
+
+/* Every route with its method and what it needs: the access table that
+ * tests hold against theirs, so a new route cannot go unchecked. */
+static void
+route_routes(WbApiReply *out)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "routes");
+  json_builder_begin_array(b);
+  for (gsize i = 0; i < G_N_ELEMENTS(routes); i++) {
+    json_builder_begin_object(b);
+    wb_kpi_json_string(b, "path", routes[i].path);
+    wb_kpi_json_string(b, "method", routes[i].post ? "POST" : "GET");
+    wb_kpi_json_string(b, "need", need_names[routes[i].need]);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  json_builder_end_object(b);
+  wb_api_reply_json(out, b);
+}
+
+/* Whether role may use a route that needs need (need not OPEN, INGEST). */
+static gboolean
+role_meets(WbRole role, Need need)
+{
+  switch (need) {
+  case SUPERVISOR: return wb_users_role_supervises(role);
+  case AUDIT: return wb_users_role_audits(role);
+  case ADMIN: return role == WB_ROLE_ADMIN;
+  default: return role != WB_ROLE_NONE;
+  }
+}
 
 /* path against a route's: equal, or with one trailing '/'; a '*' segment
  * of the route's stands for any one non-empty segment (an id). */
@@ -992,6 +1066,7 @@ wb_api_handle(WbEngine *e, const WbApiRequest *req, WbApiReply *out)
 
   out->status = 0;
   out->body = NULL;
+  out->set_cookie = NULL;
   /* A path may have a GET and a POST route: the one taking the method. */
   for (gsize i = 0; i < G_N_ELEMENTS(routes); i++)
     if (path_matches(routes[i].path, path) && (found < 0 || method_allowed(i, method)))
@@ -1001,22 +1076,40 @@ wb_api_handle(WbEngine *e, const WbApiRequest *req, WbApiReply *out)
     return;
   }
   if (!method_allowed(found, method)) {
+    gboolean get = FALSE, post = FALSE;
+    for (gsize i = 0; i < G_N_ELEMENTS(routes); i++)
+      if (strcmp(routes[i].path, routes[found].path) == 0)
+        *(routes[i].post ? &post : &get) = TRUE;
     wb_api_reply_error(out, 405, "%s takes %s, not %s", routes[found].path,
-                       routes[found].post ? "POST" : "GET", method);
+                       get && post ? "GET or POST"
+                       : post      ? "POST"
+                                   : "GET",
+                       method);
     return;
   }
+  /* Who asks, by token or session cookie; routes that act in someone's
+   * name take &caller (caller.user is NULL for a token). */
   WbApiCaller caller = {WB_ROLE_NONE, NULL};
-  if (routes[found].need == DISPLAY || routes[found].need == SUPERVISOR) {
-    WbRole role = wb_auth_role(e->store, req->token);
-    caller.role = role;
-    if (role == WB_ROLE_NONE) {
-      wb_api_reply_error(out, 401, "a display token is required (Authorization: Bearer TOKEN)");
+  g_autofree char *user = NULL;
+  Need need = routes[found].need;
+  if (need != OPEN && need != INGEST) {
+    WbUsersPolicy policy;
+    wb_users_policy_from_config(e->cfg, &policy);
+    caller.role = wb_users_caller(e->store, &policy, req->token, req->session,
+                                  g_get_real_time() / 1000, &user);
+    caller.user = user;
+    if (caller.role == WB_ROLE_NONE) {
+      wb_api_reply_error(out, 401,
+                         "a token (Authorization: Bearer TOKEN) or a login session is required");
       return;
     }
-    if (routes[found].need == SUPERVISOR && role != WB_ROLE_SUPERVISOR && role != WB_ROLE_MANAGER &&
-        role != WB_ROLE_ADMIN) {
-      wb_api_reply_error(out, 403, "%s needs a supervisor, manager or admin, not %s",
-                         routes[found].path, wb_auth_role_name(role));
+    if (!role_meets(caller.role, need)) {
+      wb_api_reply_error(out, 403, "%s needs %s, not %s", routes[found].path,
+                         need == SUPERVISOR ? "a supervisor, manager or admin"
+                         : need == AUDIT    ? "an auditor or admin"
+                         : need == ADMIN    ? "an admin"
+                                            : "a display token",
+                         wb_auth_role_name(caller.role));
       return;
     }
   }
@@ -1039,5 +1132,13 @@ wb_api_handle(WbEngine *e, const WbApiRequest *req, WbApiReply *out)
   case ROUTE_NOTES: wb_api_notes_list(e, query, out); break;
   case ROUTE_NOTES_ADD: wb_api_notes_add(e, req, &caller, out); break;
   case ROUTE_NOTE_CLOSE: wb_api_notes_close(e, req, &caller, out); break;
+  case ROUTE_LOGIN: wb_api_login(e, req, out); break;
+  case ROUTE_LOGOUT: wb_api_logout(e, req, out); break;
+  case ROUTE_ME: wb_api_me(e, &caller, out); break;
+  case ROUTE_AUDIT: wb_api_audit(e, query, out); break;
+  case ROUTE_USERS: wb_api_users(e, out); break;
+  case ROUTE_ROUTES: route_routes(out); break;
+  case ROUTE_ALERTS: wb_api_alerts_list(e, query, out); break;
+  case ROUTE_ALERT_ACK: wb_api_alerts_ack(e, req, &caller, out); break;
   }
 }

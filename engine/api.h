@@ -16,7 +16,8 @@ G_BEGIN_DECLS
 
 typedef struct {
   guint status;
-  char *body; /* JSON */
+  char *body;       /* JSON */
+  char *set_cookie; /* a Set-Cookie header's value, or NULL */
 } WbApiReply;
 
 void wb_api_reply_clear(WbApiReply *reply);
@@ -29,6 +30,9 @@ void wb_api_reply_json(WbApiReply *out, JsonBuilder *b);
  * def when absent or empty; FALSE after a 400 naming it. */
 gboolean wb_api_param_time(WbEngine *e, GHashTable *query, const char *name, gint64 def,
                            gint64 *out, WbApiReply *reply);
+
+/* The positive integer ID of a path PREFIX/ID/…, or -1 (not one). */
+gint64 wb_api_path_id(const char *path, const char *prefix);
 
 /* Parses "a=1&b=x" fragments (already URL-decoded by the server) into a
  * name -> value table. A repeated name keeps its first value. */

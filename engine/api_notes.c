@@ -20,16 +20,16 @@
 /* The columns every answer shows, with the author's and the closer's
  * display names from the accounts (NULL for a name no longer there). */
 #define NOTE_COLUMNS                                                                               \
-  "SELECT n.id, n.kind, n.ts_ms, n.author, u.display_name, n.title, n.body, n.severity,"          \
+  "SELECT n.id, n.kind, n.ts_ms, n.author, u.display_name, n.title, n.body, n.severity,"           \
   " n.closed_ms, n.closed_by, c.display_name"                                                      \
   " FROM notes n LEFT JOIN users u ON u.name = n.author LEFT JOIN users c ON c.name = n.closed_by"
 
 /* The window's notes, and the incidents still open from before it: an
  * open incident stays in view, whatever its age, until someone closes it. */
-static const char SQL_LIST[] = NOTE_COLUMNS
-    " WHERE (?1 IS NULL OR n.kind = ?1) AND n.ts_ms < ?3"
-    " AND (n.ts_ms >= ?2 OR (n.kind = 'incident' AND n.closed_ms IS NULL))"
-    " ORDER BY n.ts_ms DESC, n.id DESC";
+static const char SQL_LIST[] =
+    NOTE_COLUMNS " WHERE (?1 IS NULL OR n.kind = ?1) AND n.ts_ms < ?3"
+                 " AND (n.ts_ms >= ?2 OR (n.kind = 'incident' AND n.closed_ms IS NULL))"
+                 " ORDER BY n.ts_ms DESC, n.id DESC";
 static const char SQL_ONE[] = NOTE_COLUMNS " WHERE n.id = ?1";
 static const char SQL_ADD[] =
     "INSERT INTO notes (kind, ts_ms, author, title, body, severity) VALUES (?,?,?,?,?,?)";
@@ -226,8 +226,7 @@ length_ok(const char *name, const char *text, glong max, WbApiReply *out)
 }
 
 void
-wb_api_notes_add(WbEngine *e, const WbApiRequest *req, const WbApiCaller *caller,
-                 WbApiReply *out)
+wb_api_notes_add(WbEngine *e, const WbApiRequest *req, const WbApiCaller *caller, WbApiReply *out)
 {
   g_autoptr(JsonParser) parser = json_parser_new();
   g_autoptr(GError) error = NULL;
@@ -238,7 +237,8 @@ wb_api_notes_add(WbEngine *e, const WbApiRequest *req, const WbApiCaller *caller
   if (req->body == NULL || req->body_len == 0 ||
       !json_parser_load_from_data(parser, req->body, (gssize)req->body_len, &error) ||
       !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
-    wb_api_reply_error(out, 400, "expected a JSON object {\"kind\",\"title\",\"body\",\"severity\"}");
+    wb_api_reply_error(out, 400,
+                       "expected a JSON object {\"kind\",\"title\",\"body\",\"severity\"}");
     return;
   }
   JsonObject *o = json_node_get_object(json_parser_get_root(parser));
@@ -295,30 +295,11 @@ wb_api_notes_add(WbEngine *e, const WbApiRequest *req, const WbApiCaller *caller
 
 /* ---- POST /api/v1/notes/ID/close ---- */
 
-/* The ID of /api/v1/notes/ID/close, or -1. */
-static gint64
-path_id(const char *path)
-{
-  static const char prefix[] = "/api/v1/notes/";
-  if (!g_str_has_prefix(path, prefix))
-    return -1;
-  const char *p = path + strlen(prefix);
-  const char *slash = strchr(p, '/');
-  if (slash == NULL || slash == p)
-    return -1;
-  g_autofree char *digits = g_strndup(p, slash - p);
-  guint64 id;
-  if (!g_ascii_string_to_unsigned(digits, 10, 1, G_MAXINT64, &id, NULL))
-    return -1;
-  return (gint64)id;
-}
-
 void
-wb_api_notes_close(WbEngine *e, const WbApiRequest *req, const WbApiCaller *caller,
-                   WbApiReply *out)
+wb_api_notes_close(WbEngine *e, const WbApiRequest *req, const WbApiCaller *caller, WbApiReply *out)
 {
   g_autoptr(GError) error = NULL;
-  gint64 id = path_id(req->path);
+  gint64 id = wb_api_path_id(req->path, "/api/v1/notes/");
 
   if (!named_caller(caller, out))
     return;
@@ -343,8 +324,8 @@ wb_api_notes_close(WbEngine *e, const WbApiRequest *req, const WbApiCaller *call
   g_autofree char *closed_by = g_strdup(column_text(one, 9));
   sqlite3_reset(one);
   if (strcmp(kind, KIND_INCIDENT) != 0) {
-    wb_api_reply_error(out, 400, "note %" G_GINT64_FORMAT " is a %s note: only an incident is closed",
-                       id, kind);
+    wb_api_reply_error(
+        out, 400, "note %" G_GINT64_FORMAT " is a %s note: only an incident is closed", id, kind);
     return;
   }
   if (closed_ms >= 0) {

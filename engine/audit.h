@@ -28,8 +28,7 @@ G_BEGIN_DECLS
  * for, nor rolls back with, ingested events). actor, target, detail and
  * remote may be NULL. */
 gboolean wb_audit_log(WbStore *store, gint64 ts_ms, const char *actor, const char *action,
-                      const char *target, const char *detail, const char *remote,
-                      GError **error);
+                      const char *target, const char *detail, const char *remote, GError **error);
 
 /* Removes the rows older than before_ms; returns how many, -1 on error.
  * The daemon keeps [auth] audit_keep_days (at least 180). */
@@ -49,7 +48,7 @@ typedef void (*WbAuditFunc)(const WbAuditRow *row, gpointer user_data);
 
 /* Calls fn for the rows of [from_ms, to_ms) in time order, at most limit
  * of them; *more (may be NULL) tells whether rows were left out. */
-gboolean wb_audit_foreach(WbStore *store, gint64 from_ms, gint64 to_ms, guint limit,
-                          WbAuditFunc fn, gpointer user_data, gboolean *more, GError **error);
+gboolean wb_audit_foreach(WbStore *store, gint64 from_ms, gint64 to_ms, guint limit, WbAuditFunc fn,
+                          gpointer user_data, gboolean *more, GError **error);
 
 G_END_DECLS

@@ -17,7 +17,9 @@ wb_clock_now_ms(const WbClock *clock)
 static GDateTime *
 local_time(GTimeZone *tz, gint64 ms)
 {
-  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(ms / 1000);
+  /* Floor, not truncation: -1500 ms is 1.5 s before 1970, not 0.5 s. */
+  gint64 s = ms / 1000 - (ms % 1000 < 0 ? 1 : 0);
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(s);
   return utc != NULL ? g_date_time_to_timezone(utc, tz) : NULL;
 }
 
@@ -47,19 +49,30 @@ wb_time_format(GTimeZone *tz, gint64 ms)
   g_autoptr(GDateTime) t = local_time(tz, ms);
   if (t == NULL)
     return g_strdup("");
-  g_autofree char *base = g_date_time_format(t, "%Y-%m-%dT%H:%M:%S");
+  /* Local mean time (Asia/Shanghai before 1901: +08:05:43) has an offset
+   * that ISO-8601 cannot write: such a time goes out in UTC (+00:00). */
+  if (g_date_time_get_utc_offset(t) % G_TIME_SPAN_MINUTE != 0) {
+    GDateTime *utc = g_date_time_to_utc(t);
+    g_date_time_unref(t);
+    t = utc;
+  }
+  /* The year in four digits (GLib's %Y does not pad years before 1000). */
+  g_autofree char *rest = g_date_time_format(t, "%m-%dT%H:%M:%S");
   g_autofree char *offset = g_date_time_format(t, "%:z");
   gint64 frac = ms % 1000;
   if (frac < 0)
     frac += 1000;
-  return g_strdup_printf("%s.%03d%s", base, (int)frac, offset);
+  return g_strdup_printf("%04d-%s.%03d%s", g_date_time_get_year(t), rest, (int)frac, offset);
 }
 
 char *
 wb_day_format(GTimeZone *tz, gint64 ms)
 {
   g_autoptr(GDateTime) t = local_time(tz, ms);
-  return t != NULL ? g_date_time_format(t, "%Y-%m-%d") : g_strdup("");
+  if (t == NULL)
+    return g_strdup("");
+  return g_strdup_printf("%04d-%02d-%02d", g_date_time_get_year(t), g_date_time_get_month(t),
+                         g_date_time_get_day_of_month(t));
 }
 
 /* What spreadsheets write, in local time: "2026/11/28 8:00",
@@ -91,19 +104,10 @@ local_spreadsheet_time(GTimeZone *tz, const char *text)
   return g_date_time_new(tz, y, mo, d, h, mi, sec);
 }
 
-gboolean
-wb_time_parse(GTimeZone *tz, const char *text, gint64 *out_ms)
+/* ISO-8601, a date alone, or a spreadsheet's local time. */
+static gboolean
+parse_text(GTimeZone *tz, const char *text, gint64 *out_ms)
 {
-  if (text == NULL || *text == '\0')
-    return FALSE;
-
-  gboolean digits = TRUE;
-  for (const char *p = text; *p != '\0'; p++)
-    digits &= g_ascii_isdigit(*p) || (p == text && *p == '-');
-  if (digits && strlen(text) >= 10) {
-    *out_ms = g_ascii_strtoll(text, NULL, 10);
-    return TRUE;
-  }
   g_autoptr(GDateTime) t = NULL;
   if (strlen(text) == 10 && text[4] == '-' && text[7] == '-') {
     g_autofree char *full = g_strconcat(text, "T00:00:00", NULL);
@@ -116,6 +120,31 @@ wb_time_parse(GTimeZone *tz, const char *text, gint64 *out_ms)
   if (t == NULL)
     return FALSE;
   *out_ms = g_date_time_to_unix(t) * 1000 + g_date_time_get_microsecond(t) / 1000;
+  return TRUE;
+}
+
+gboolean
+wb_time_parse(GTimeZone *tz, const char *text, gint64 *out_ms)
+{
+  if (text == NULL || *text == '\0')
+    return FALSE;
+
+  gboolean digits = TRUE;
+  for (const char *p = text; *p != '\0'; p++)
+    digits &= g_ascii_isdigit(*p) || (p == text && *p == '-');
+  gint64 ms;
+  if (digits && strlen(text) >= 10) {
+    if (!g_ascii_string_to_signed(text, 10, G_MININT64, G_MAXINT64, &ms, NULL))
+      return FALSE;
+  } else if (!parse_text(tz, text, &ms)) {
+    return FALSE;
+  }
+  /* Only a time that has a local date (years 1 to 9999): a larger number
+   * is a mistake, not a time, and would overflow the arithmetic on it. */
+  g_autoptr(GDateTime) local = local_time(tz, ms);
+  if (local == NULL)
+    return FALSE;
+  *out_ms = ms;
   return TRUE;
 }
 

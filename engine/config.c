@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/alerts.h"
+
 G_DEFINE_QUARK(wb_config_error, wb_config_error)
 
 typedef enum {
@@ -439,6 +441,16 @@ shift_config_free(gpointer p)
   g_free(s);
 }
 
+static void
+config_group_free(gpointer p)
+{
+  WbConfigGroup *g = p;
+  g_free(g->name);
+  g_strfreev(g->keys);
+  g_strfreev(g->values);
+  g_free(g);
+}
+
 WbConfig *
 wb_config_new_defaults(void)
 {
@@ -447,6 +459,7 @@ wb_config_new_defaults(void)
   cfg->queues = g_ptr_array_new_with_free_func(queue_config_free);
   cfg->agents = g_ptr_array_new_with_free_func(agent_config_free);
   cfg->shifts = g_ptr_array_new_with_free_func(shift_config_free);
+  cfg->alert_groups = g_ptr_array_new_with_free_func(config_group_free);
   for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
     g_autoptr(GError) error = NULL;
     if (!apply_key(cfg, &keys[i], keys[i].def, &error))
@@ -470,6 +483,7 @@ wb_config_free(WbConfig *cfg)
   g_ptr_array_unref(cfg->queues);
   g_ptr_array_unref(cfg->agents);
   g_ptr_array_unref(cfg->shifts);
+  g_ptr_array_unref(cfg->alert_groups);
   g_free(cfg);
 }
 
@@ -701,6 +715,29 @@ load_shift_group(WbConfig *cfg, GKeyFile *kf, const char *group, GError **error)
   return TRUE;
 }
 
+/* An [alert.NAME] group is kept as written; engine/alerts.c checks it
+ * when the daemon starts (wb_alerts_rules). */
+static gboolean
+load_alert_group(WbConfig *cfg, GKeyFile *kf, const char *group, GError **error)
+{
+  g_auto(GStrv) names = g_key_file_get_keys(kf, group, NULL, NULL);
+  g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func(g_free);
+
+  for (char **n = names; n != NULL && *n != NULL; n++) {
+    char *v = g_key_file_get_string(kf, group, *n, error);
+    if (v == NULL)
+      return FALSE;
+    g_ptr_array_add(values, g_strstrip(v));
+  }
+  g_ptr_array_add(values, NULL);
+  WbConfigGroup *g = g_new0(WbConfigGroup, 1);
+  g->name = g_strdup(group + strlen("alert."));
+  g->keys = names != NULL ? g_steal_pointer(&names) : g_new0(char *, 1);
+  g->values = (char **)g_ptr_array_free(g_steal_pointer(&values), FALSE);
+  g_ptr_array_add(cfg->alert_groups, g);
+  return TRUE;
+}
+
 /* One band of [coverage] minimum: "08:00-19:00=2". */
 static gboolean
 parse_band(const char *text, WbConfigBand *out, GError **error)
@@ -764,7 +801,7 @@ wb_config_load_file(WbConfig *cfg, const char *path, GError **error)
   for (int pass = 0; pass < 2; pass++) {
     for (char **g = groups; *g != NULL; g++) {
       gboolean named = g_str_has_prefix(*g, "queue.") || g_str_has_prefix(*g, "agent.") ||
-                       g_str_has_prefix(*g, "shift.");
+                       g_str_has_prefix(*g, "shift.") || g_str_has_prefix(*g, "alert.");
       if ((pass == 0) == named)
         continue;
       gboolean ok = TRUE;
@@ -774,6 +811,8 @@ wb_config_load_file(WbConfig *cfg, const char *path, GError **error)
         ok = load_agent_group(cfg, kf, *g, error);
       } else if (g_str_has_prefix(*g, "shift.")) {
         ok = load_shift_group(cfg, kf, *g, error);
+      } else if (g_str_has_prefix(*g, "alert.")) {
+        ok = load_alert_group(cfg, kf, *g, error);
       } else {
         g_auto(GStrv) names = g_key_file_get_keys(kf, *g, NULL, NULL);
         for (char **n = names; ok && *n != NULL; n++) {
@@ -945,6 +984,7 @@ wb_config_docs_markdown(void)
          "next day. Any [shift.CODE] group replaces both.\n\n"
          "```\n[shift.白]\nlabel = 白班\nstart = 08:00\nsummer_end = 17:30\n"
          "winter_end = 17:00\n\n[shift.夜]\nlabel = 夜班\nstart = 19:00\nend = 08:00\n```\n");
+  g_string_append(s, wb_alerts_config_docs());
   return g_string_free(s, FALSE);
 }
 
@@ -988,5 +1028,11 @@ wb_config_example_file(void)
                      "#[shift.早]\n#label = 早班\n#start = 08:00\n#end = 16:00\n"
                      "#[shift.中]\n#label = 中班\n#start = 16:00\n#end = 24:00\n"
                      "#[shift.夜]\n#label = 夜班\n#start = 00:00\n#end = 08:00\n");
+  g_string_append(s, "\n# Alert rules (docs/alerts.md): the shipped ones run without any group;\n"
+                     "# [alert.NAME] changes a shipped rule key by key, or adds one.\n"
+                     "#[alert.waiting]\n#threshold = 8\n#clear = 3\n"
+                     "#[alert.policy_sl]\n#metric = service_level\n#scope = queue:policy\n"
+                     "#op = <\n#threshold = 0.7\n#clear = 0.75\n#for_s = 600\n#min_calls = 5\n"
+                     "#quiet_hours = 22:00-07:00\n");
   return g_string_free(s, FALSE);
 }

@@ -77,6 +77,13 @@ typedef struct {
 } WbShiftConfig;
 
 /* A minimum number of staff over a band of the day ([coverage] minimum). */
+/* A named group whose keys another module interprets. */
+typedef struct {
+  char *name; /* after the prefix: NAME of [alert.NAME] */
+  char **keys;
+  char **values; /* stripped, same order as keys */
+} WbConfigGroup;
+
 typedef struct {
   gint start_min; /* 0..1439 */
   gint end_min;   /* 1..1440; at or before start_min: the next day */
@@ -170,6 +177,8 @@ typedef struct {
   GPtrArray *queues; /* WbQueueConfig*, from [queue.NAME] groups */
   GPtrArray *agents; /* WbAgentConfig*, from [agent.KEY] groups */
   GPtrArray *shifts; /* WbShiftConfig*, from [shift.CODE] groups */
+  /* [alert.NAME] groups as written: engine/alerts.c reads and checks them. */
+  GPtrArray *alert_groups; /* WbConfigGroup* */
 } WbConfig;
 
 WbConfig *wb_config_new_defaults(void);

@@ -5,6 +5,8 @@
  *   wallboardctl erlang --calls N --period SEC --aht SEC --target F --within SEC [--agents N]
  *                [--max-occupancy F] [--shrinkage F] [--json]
  *   wallboardctl [--state-dir DIR] [--config FILE] key add SOURCE | list | revoke SOURCE
+ *   wallboardctl [--state-dir DIR] [--config FILE] user add NAME --role ROLE | passwd NAME |
+ *                lock NAME | unlock NAME | list | token [LABEL]
  *   wallboardctl [--state-dir DIR] [--config FILE] kpi [--scope S] [--from T] [--to T] [--json]
  *   wallboardctl [--state-dir DIR] [--config FILE] coverage [--from D] [--to D] [--json]
  *   wallboardctl [--state-dir DIR] [--config FILE] graph [--scope S] --metric M[,M2...]
@@ -47,6 +49,10 @@ typedef struct {
   gboolean json;
   gboolean version;
   gboolean dry_run; /* import */
+  /* user */
+  char *role;
+  char *display_name;
+  gboolean password_stdin;
   /* graph */
   char **metrics; /* each "M" or "M,M2,…" */
   char *cf;
@@ -71,6 +77,8 @@ options_clear(Options *o)
   g_free(o->cf);
   g_free(o->title);
   g_free(o->out);
+  g_free(o->role);
+  g_free(o->display_name);
 }
 
 static const char usage[] =
@@ -82,6 +90,8 @@ static const char usage[] =
     "  erlang --calls N --period S --aht S --target F --within S   what-if staffing\n"
     "  key add SOURCE | list | revoke SOURCE   keys of the JSON ingest API\n"
     "  token add ROLE LABEL | revoke ROLE LABEL   a program's token to read the API\n"
+    "  user add NAME --role ROLE | passwd NAME | lock NAME | unlock NAME | list | token [LABEL]\n"
+    "                             named accounts, the TVs' display tokens\n"
     "  kpi                        KPIs of a scope over a window (default: total, today)\n"
     "  coverage                   minutes short of the minimum staff (default: today)\n"
     "  graph --metric M --out F   PNG or SVG graph of the RRD archive (default: total, today)";
@@ -581,6 +591,12 @@ main(int argc, char **argv)
       {"out", 'o', 0, G_OPTION_ARG_FILENAME, &o.out, "graph: output file, .png or .svg", "FILE"},
       {"dry-run", 0, 0, G_OPTION_ARG_NONE, &o.dry_run,
        "import KIND: check the files and report, store nothing", NULL},
+      {"role", 0, 0, G_OPTION_ARG_STRING, &o.role,
+       "user add: display, supervisor, manager, admin or auditor", "ROLE"},
+      {"display-name", 0, 0, G_OPTION_ARG_STRING, &o.display_name,
+       "user add: the name shown for the account", "TEXT"},
+      {"password-stdin", 0, 0, G_OPTION_ARG_NONE, &o.password_stdin,
+       "user add, passwd: read the password from standard input", NULL},
       {"version", 0, 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL},
       {NULL},
   };
@@ -609,6 +625,9 @@ main(int argc, char **argv)
     rc = wb_ctl_key(o.config, o.state_dir, argv + 2, argc - 2);
   } else if (argc >= 2 && strcmp(argv[1], "token") == 0) {
     rc = wb_ctl_token(o.config, o.state_dir, argv + 2, argc - 2);
+  } else if (argc >= 2 && strcmp(argv[1], "user") == 0) {
+    WbCtlUserOptions uo = {o.role, o.display_name, o.password_stdin};
+    rc = wb_ctl_user(o.config, o.state_dir, &uo, argv + 2, argc - 2);
   } else if (argc >= 2 && strcmp(argv[1], "kpi") == 0) {
     rc = cmd_kpi(&o);
   } else if (argc >= 2 && strcmp(argv[1], "coverage") == 0) {

@@ -11,6 +11,19 @@ G_BEGIN_DECLS
 int wb_ctl_key(const char *config, const char *state_dir, char **args, int n);
 int wb_ctl_token(const char *config, const char *state_dir, char **args, int n);
 
+/* wallboardctl user add NAME --role ROLE [--display-name TEXT]
+ * [--password-stdin] | passwd NAME | lock NAME | unlock NAME | list |
+ * token [LABEL]: named accounts (engine/users.h) and display tokens.
+ * Returns the exit status: 0, 1 a failure, 2 a usage error or a password
+ * the policy refuses. */
+typedef struct {
+  const char *role;
+  const char *display_name;
+  gboolean password_stdin;
+} WbCtlUserOptions;
+int wb_ctl_user(const char *config, const char *state_dir, const WbCtlUserOptions *opt, char **args,
+                int n);
+
 /* wallboardctl import KIND FILE... [--dry-run] for the record kinds of
  * collectors/import.h (not queue_log). Returns the exit status: 0 all rows
  * stored, 3 some rows rejected (the others stored), 1 a file could not be

@@ -56,8 +56,7 @@ roster_day(WbEngine *e, guint64 seed, const GDate *day, GError **error)
     wb_event_init(&ev, WB_EVENT_ROSTER_SHIFT);
     if (!wb_roster_template_for(e->cfg, e->tz, code, day, &ev.start_ms, &ev.end_ms)) {
       g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                  "demo: no shift template '%s' ([shift.CODE] groups replace the tender's)",
-                  code);
+                  "demo: no shift template '%s' ([shift.CODE] groups replace the tender's)", code);
       return FALSE;
     }
     ev.ts_ms = ev.start_ms - 14 * DAY_MS;

@@ -27,9 +27,10 @@ typedef struct {
   WbStore *store;
   WbLive *live;
   WbBus *bus;
-  WbRrdArchive *rrd;     /* NULL when [rrd] enabled is false */
-  GPtrArray *collectors; /* WbCollector* */
-  WbIngest *ingest;      /* the JSON ingest API's collector, in collectors */
+  WbRrdArchive *rrd;       /* NULL when [rrd] enabled is false */
+  struct WbAlerts *alerts; /* the daemon's alert rules (engine/alerts.h); NULL elsewhere */
+  GPtrArray *collectors;   /* WbCollector* */
+  WbIngest *ingest;        /* the JSON ingest API's collector, in collectors */
   gboolean demo;
   gint64 started_us; /* monotonic */
   char *state_dir;

@@ -52,7 +52,9 @@ hello(WbEngine *e, struct lws *wsi, Session *s, const char *msg, gsize len)
   g_autoptr(JsonParser) parser = json_parser_new_immutable();
   const char *token = NULL;
 
+  /* White space alone parses to no root at all. */
   if (json_parser_load_from_data(parser, msg, (gssize)len, NULL) &&
+      json_parser_get_root(parser) != NULL &&
       JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
     JsonObject *o = json_node_get_object(json_parser_get_root(parser));
     if (g_strcmp0(json_object_get_string_member_with_default(o, "op", NULL), "hello") == 0)

@@ -111,6 +111,10 @@ typedef struct {
 } WbLiveView;
 
 WbLiveView *wb_live_view(WbLive *live, gint64 now_ms);
+/* The same with the KPIs of the calls that entered in [from_ms, to_ms)
+ * instead of today's (the alerts' last 15 minutes); waiting and states
+ * are those of now_ms. Only the calls the model keeps count. */
+WbLiveView *wb_live_view_window(WbLive *live, gint64 now_ms, gint64 from_ms, gint64 to_ms);
 void wb_live_view_free(WbLiveView *view);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(WbLiveView, wb_live_view_free)
 

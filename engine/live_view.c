@@ -166,14 +166,21 @@ fill_agents(WbLive *live, WbLiveView *view, GHashTable *agent_accs)
 WbLiveView *
 wb_live_view(WbLive *live, gint64 now_ms)
 {
+  return wb_live_view_window(live, now_ms, wb_day_start_ms(live->tz, now_ms),
+                             wb_day_end_ms(live->tz, now_ms));
+}
+
+WbLiveView *
+wb_live_view_window(WbLive *live, gint64 now_ms, gint64 from_ms, gint64 to_ms)
+{
   WbLiveView *view = g_new0(WbLiveView, 1);
   g_autoptr(GHashTable) queues = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GHashTable) agents = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   ScopeAcc total = {.settings = live->cfg->kpi};
 
   view->now_ms = now_ms;
-  view->from_ms = wb_day_start_ms(live->tz, now_ms);
-  view->to_ms = wb_day_end_ms(live->tz, now_ms);
+  view->from_ms = from_ms;
+  view->to_ms = to_ms;
   view->queues = g_array_new(FALSE, TRUE, sizeof(WbQueueView));
   view->agents = g_array_new(FALSE, TRUE, sizeof(WbAgentView));
   g_array_set_clear_func(view->agents, agent_view_clear);

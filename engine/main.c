@@ -18,6 +18,8 @@
 #include "collectors/ami.h"
 #include "collectors/queuelog.h"
 #include "collectors/sim.h"
+#include "engine/alerts.h"
+#include "engine/audit.h"
 #include "engine/auth.h"
 #include "engine/demo.h"
 #include "engine/engine.h"
@@ -28,6 +30,8 @@
 #include "wb-build-config.h"
 
 #define PRUNE_INTERVAL_S 60
+/* The audit trail's old rows are removed at start and then daily. */
+#define AUDIT_PRUNE_INTERVAL_S 86400
 
 typedef struct {
   WbEngine engine;
@@ -174,8 +178,8 @@ start_demo(Daemon *d, GPtrArray *paths, GError **error)
   e->clock.rate = e->cfg->demo_speed;
   /* The staff and the roster the simulated agents work to: a week ahead,
    * and back as far as the traffic's history. */
-  if (!wb_demo_records(e, (guint64)e->cfg->demo_seed, wb_clock_now_ms(&e->clock),
-                       opts.history_days, 7, error))
+  if (!wb_demo_records(e, (guint64)e->cfg->demo_seed, wb_clock_now_ms(&e->clock), opts.history_days,
+                       7, error))
     return FALSE;
   g_ptr_array_add(paths, g_steal_pointer(&path));
   g_message("demo: traffic of the 12367 hotline simulated (seed %" G_GINT64_FORMAT ", speed %gx)",
@@ -263,6 +267,22 @@ on_prune(gpointer data)
 }
 
 static gboolean
+on_prune_audit(gpointer data)
+{
+  Daemon *d = data;
+  WbEngine *e = &d->engine;
+  g_autoptr(GError) error = NULL;
+  gint64 before = g_get_real_time() / 1000 - e->cfg->auth_audit_keep_days * 86400000LL;
+  gint64 n = wb_audit_prune(e->store, before, &error);
+  if (n < 0)
+    g_warning("audit: %s", error->message);
+  else if (n > 0)
+    g_message("audit: %" G_GINT64_FORMAT " rows older than %d days removed", n,
+              e->cfg->auth_audit_keep_days);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
 on_server_stopped(gpointer data)
 {
   Daemon *d = data;
@@ -326,6 +346,7 @@ daemon_clear(Daemon *d)
 
   g_clear_pointer(&d->server, wb_server_free);
   g_clear_pointer(&d->sampler, wb_sampler_free);
+  g_clear_pointer(&e->alerts, wb_alerts_free);
   wb_engine_clear(e);
   g_clear_pointer(&d->sim, wb_sim_free);
   g_clear_pointer(&d->agents, wb_agent_map_free);
@@ -349,6 +370,13 @@ run(Daemon *d)
     g_printerr("wallboardd: %s\n", error->message);
     return 1;
   }
+  /* Rules are checked before anything is served; open alerts go on. */
+  e->alerts = wb_alerts_new(e->store, e->cfg, e->tz, wb_clock_now_ms(&e->clock), &error);
+  if (e->alerts == NULL) {
+    g_printerr("wallboardd: %s\n", error->message);
+    stop_ingest(d);
+    return 1;
+  }
   d->server = wb_server_start(e, d->loop, &error);
   if (d->server == NULL) {
     g_printerr("wallboardd: %s\n", error->message);
@@ -357,7 +385,10 @@ run(Daemon *d)
   }
   write_url_file(d);
   wb_bus_start_flush(e->bus, (guint)e->cfg->flush_ms);
+  wb_alerts_start(e->alerts, e);
   g_timeout_add_seconds(PRUNE_INTERVAL_S, on_prune, d);
+  on_prune_audit(d);
+  g_timeout_add_seconds(AUDIT_PRUNE_INTERVAL_S, on_prune_audit, d);
   if (e->rrd != NULL) {
     d->sampler = wb_sampler_new(e, e->rrd);
     wb_sampler_start(d->sampler);

@@ -11,6 +11,7 @@
 #include "engine/api.h"
 #include "engine/ingest_ws.h"
 #include "engine/topics.h"
+#include "engine/users.h"
 #include "wb-build-config.h"
 
 G_DEFINE_QUARK(wb_server_error, wb_server_error)
@@ -58,6 +59,9 @@ typedef struct {
   char *path;
   GPtrArray *args; /* "name=value", decoded by lws */
   char *token;
+  char *session; /* the session cookie's value */
+  char *remote;  /* the peer's address */
+  char *set_cookie;
   gboolean has_body;
   gboolean chunked; /* a body without Content-Length: refused */
   gsize body_len;   /* request body bytes seen */
@@ -75,6 +79,9 @@ request_clear(Request *r)
   g_clear_pointer(&r->path, g_free);
   g_clear_pointer(&r->args, g_ptr_array_unref);
   g_clear_pointer(&r->token, g_free);
+  g_clear_pointer(&r->session, g_free);
+  g_clear_pointer(&r->remote, g_free);
+  g_clear_pointer(&r->set_cookie, g_free);
   g_clear_pointer(&r->reply, g_free);
   g_clear_pointer(&r->body, g_byte_array_unref);
   r->reply_len = r->sent = r->body_len = 0;
@@ -147,6 +154,14 @@ request_read(struct lws *wsi, Request *r)
         r->token = g_strdup(a + 6);
     }
   }
+  size_t cookie_len = sizeof(arg);
+  if (lws_http_cookie_get(wsi, WB_USERS_COOKIE, arg, &cookie_len) == 0)
+    r->session = g_strdup(arg);
+  const char *peer = lws_get_peer_simple(wsi, arg, sizeof(arg));
+  /* An IPv4 client of a dual-stack socket reads as ::ffff:a.b.c.d. */
+  if (peer != NULL && g_str_has_prefix(peer, "::ffff:") && strchr(peer, '.') != NULL)
+    peer += 7;
+  r->remote = g_strdup(peer != NULL ? peer : "");
 }
 
 static int
@@ -163,6 +178,10 @@ send_reply_headers(struct lws *wsi, Request *r)
     return -1;
   if (r->status == 401 && lws_add_http_header_by_name(wsi, (const guint8 *)"www-authenticate:",
                                                       (const guint8 *)"Bearer", 6, &p, end))
+    return -1;
+  if (r->set_cookie != NULL &&
+      lws_add_http_header_by_name(wsi, (const guint8 *)"set-cookie:", (const guint8 *)r->set_cookie,
+                                  (int)strlen(r->set_cookie), &p, end))
     return -1;
   if (lws_finalize_write_http_header(wsi, start, &p, end))
     return -1;
@@ -195,11 +214,14 @@ answer(WbServer *srv, struct lws *wsi, Request *r)
         .token = r->token,
         .body = r->body != NULL ? (const char *)r->body->data : NULL,
         .body_len = r->body != NULL ? r->body->len : 0,
+        .session = r->session,
+        .remote = r->remote,
     };
     wb_api_handle(srv->engine, &req, &reply);
   }
   r->status = reply.status;
   r->reply = g_steal_pointer(&reply.body);
+  r->set_cookie = g_steal_pointer(&reply.set_cookie);
   r->reply_len = r->reply != NULL ? strlen(r->reply) : 0;
   return send_reply_headers(wsi, r);
 }

@@ -7,8 +7,11 @@
 #include <string.h>
 
 #include "engine/live_json.h"
+#include "engine/alerts.h"
+#include "engine/api_alerts.h"
 #include "engine/auth.h"
 #include "engine/kpi_json.h"
+#include "engine/users.h"
 #include "engine/workforce/staffing.h"
 
 /* A client message larger than this is not a hello: close the session. */
@@ -22,7 +25,13 @@
 #define STAFFING_MS 5000
 #define STAFFING_MIN_MS 1000
 
-static const char *const topic_names[WB_TOPIC_COUNT] = {"wallboard", "agents", "staffing"};
+static const char *const topic_names[WB_TOPIC_COUNT] = {"wallboard", "agents", "staffing",
+                                                        "alerts"};
+/* The alerts topic shows the open alerts and those cleared this long ago
+ * at most; it is rebuilt on every raise, clear and acknowledgement, and
+ * every ALERTS_MS so that old ones drop off. */
+#define ALERTS_RECENT_MS (3600 * 1000LL)
+#define ALERTS_MS 60000
 
 /* A frame with LWS_PRE bytes of headroom before the payload, as lws_write
  * wants; shared by every session that sends it. */
@@ -51,15 +60,19 @@ struct WbTopics {
   guint refresh_id;
   guint heartbeat_id;
   guint sessions;
+  guint64 alerts_version; /* of the alerts at the last build */
+  gint64 alerts_at_us;
 };
 
 typedef struct {
-  gboolean hello;        /* a valid hello has been received */
-  gboolean url_token_ok; /* the upgrade URL carried a valid token */
-  guint topics;          /* bitmask of WbTopicId */
+  gboolean hello;      /* a valid hello has been received */
+  WbRole upgrade_role; /* of the upgrade's ?token= or session cookie */
+  guint topics;        /* bitmask of WbTopicId */
   guint64 sent_seq[WB_TOPIC_COUNT];
   guint64 heartbeat_sent;
   char *control; /* one pending welcome or error frame */
+  WbRole role;   /* of the last hello */
+  char *user;    /* the logged-in person of the upgrade's session cookie, or NULL */
   gboolean close_after_control;
   GByteArray *rx;
 } Session;
@@ -136,6 +149,37 @@ refresh_staffing(WbTopics *t, const WbLiveView *view, gint64 now_us, gboolean fo
   return 1;
 }
 
+/* Rebuilds the alerts topic when an alert was raised, cleared or
+ * acknowledged, and every ALERTS_MS. */
+static guint
+refresh_alerts(WbTopics *t, gint64 now_us, gboolean force)
+{
+  WbEngine *e = t->engine;
+  g_autoptr(GError) error = NULL;
+
+  if (e->alerts == NULL) {
+    if (t->topics[WB_TOPIC_ALERTS].seq > 0)
+      return 0;
+    topic_set(t, WB_TOPIC_ALERTS, "{\"alerts\":[],\"open\":0}");
+    return 1;
+  }
+  guint64 version = wb_alerts_version(e->alerts);
+  if (!force && t->topics[WB_TOPIC_ALERTS].seq > 0 && version == t->alerts_version &&
+      now_us - t->alerts_at_us < ALERTS_MS * 1000)
+    return 0;
+  gint64 now = wb_clock_now_ms(&e->clock);
+  g_autofree char *data =
+      wb_alerts_json(e->alerts, now, G_MAXINT64, TRUE, now - ALERTS_RECENT_MS, &error);
+  if (data == NULL) {
+    g_warning("alerts: %s", error->message);
+    return 0;
+  }
+  t->alerts_version = version;
+  t->alerts_at_us = now_us;
+  topic_set(t, WB_TOPIC_ALERTS, data);
+  return 1;
+}
+
 guint
 wb_topics_refresh(WbTopics *t, gboolean force)
 {
@@ -146,8 +190,12 @@ wb_topics_refresh(WbTopics *t, gboolean force)
   gboolean tick = now_us - t->built_at_us >= TICK_MS * 1000;
   guint n = 0;
 
-  if (!force && !changed && !tick)
-    return 0;
+  n += refresh_alerts(t, now_us, force);
+  if (!force && !changed && !tick) {
+    if (n > 0 && t->context != NULL && t->protocol != NULL && t->sessions > 0)
+      lws_callback_on_writable_all_protocol(t->context, t->protocol);
+    return n;
+  }
   g_autoptr(WbLiveView) view = wb_live_view(e->live, wb_clock_now_ms(&e->clock));
   g_autofree char *board = wb_live_json(e, view, WB_LIVE_JSON_WALLBOARD);
   topic_set(t, WB_TOPIC_WALLBOARD, board);
@@ -240,6 +288,17 @@ wb_topics_start(WbTopics *t, struct lws_context *context)
   t->heartbeat_id = g_timeout_add_seconds(t->engine->cfg->heartbeat_s, on_heartbeat, t);
 }
 
+/* Whether role may subscribe to topic id: the TV's aggregates and names
+ * to any reader; topics of people's data (alerts) to supervisor, manager
+ * and admin (wb_users_role_supervises). */
+static gboolean
+topic_allowed(int id, WbRole role)
+{
+  if (id == WB_TOPIC_ALERTS)
+    return wb_users_role_supervises(role);
+  return role != WB_ROLE_NONE;
+}
+
 static void
 session_error(Session *s, const char *message, gboolean close_after)
 {
@@ -272,6 +331,49 @@ member_string(JsonObject *o, const char *name)
   return json_node_get_string(n);
 }
 
+/* {"op":"ack","alert":ID}: as POST /api/v1/alerts/ID/ack, by the
+ * session's logged-in person. The answer is {"t":"ack","alert":ID,
+ * "acked_by":…} or an error frame; the alerts topic then shows it. */
+static void
+session_ack(WbTopics *t, Session *s, JsonObject *o)
+{
+  JsonNode *n = json_object_get_member(o, "alert");
+  if (!s->hello || !wb_users_role_supervises(s->role)) {
+    session_error(s, "ack needs a hello as a supervisor, manager or admin", FALSE);
+    return;
+  }
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64 ||
+      json_node_get_int(n) <= 0) {
+    session_error(s, "ack: alert must be an alert id", FALSE);
+    return;
+  }
+  gint64 id = json_node_get_int(n);
+  WbApiReply reply = {0};
+  wb_api_alerts_ack_id(t->engine, id, s->user, NULL, &reply);
+  if (reply.status != 200) {
+    g_autoptr(JsonParser) p = json_parser_new();
+    const char *msg = "ack failed";
+    if (json_parser_load_from_data(p, reply.body, -1, NULL) &&
+        JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p)))
+      msg = json_object_get_string_member_with_default(
+          json_node_get_object(json_parser_get_root(p)), "error", msg);
+    session_error(s, msg, FALSE);
+  } else {
+    /* The name goes through the JSON builder: it is the user's text. */
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    wb_kpi_json_string(b, "t", "ack");
+    wb_kpi_json_int(b, "alert", id);
+    wb_kpi_json_string(b, "acked_by", s->user);
+    json_builder_end_object(b);
+    g_free(s->control);
+    s->control = wb_kpi_json_to_string(b);
+    s->close_after_control = FALSE;
+  }
+  wb_api_reply_clear(&reply);
+  wb_topics_refresh(t, FALSE);
+}
+
 /* Handles one complete client message. */
 static void
 session_message(WbTopics *t, Session *s, const char *text, gsize len)
@@ -290,12 +392,18 @@ session_message(WbTopics *t, Session *s, const char *text, gsize len)
   }
   JsonObject *o = json_node_get_object(root);
   const char *op = member_string(o, "op");
-  if (strcmp(op, "hello") != 0) {
-    session_error(s, "unknown op: expected hello", FALSE);
+  if (strcmp(op, "ack") == 0) {
+    session_ack(t, s, o);
     return;
   }
-  const char *token = member_string(o, "token");
-  if (!s->url_token_ok && wb_auth_role(t->engine->store, token) == WB_ROLE_NONE) {
+  if (strcmp(op, "hello") != 0) {
+    session_error(s, "unknown op: expected hello or ack", FALSE);
+    return;
+  }
+  WbRole role = wb_auth_role(t->engine->store, member_string(o, "token"));
+  if (role == WB_ROLE_NONE)
+    role = s->upgrade_role;
+  if (role == WB_ROLE_NONE) {
     session_error(s, "invalid token", TRUE);
     return;
   }
@@ -319,6 +427,12 @@ session_message(WbTopics *t, Session *s, const char *text, gsize len)
       session_error(s, valid, FALSE);
       return;
     }
+    if (!topic_allowed(id, role)) {
+      g_autofree char *msg =
+          g_strdup_printf("topic '%s' needs a supervisor, manager or admin", topic_names[id]);
+      session_error(s, msg, FALSE);
+      return;
+    }
     mask |= 1u << id;
   }
   if (mask == 0) {
@@ -330,6 +444,7 @@ session_message(WbTopics *t, Session *s, const char *text, gsize len)
   if (mask & (1u << WB_TOPIC_STAFFING))
     refresh_staffing(t, NULL, g_get_monotonic_time(), FALSE, TRUE);
   s->hello = TRUE;
+  s->role = role;
   s->topics = mask;
   /* A second hello starts over with snapshots of the topics it names. */
   memset(s->sent_seq, 0, sizeof(s->sent_seq));
@@ -404,14 +519,23 @@ topics_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
     t->protocol = proto;
     s->rx = g_byte_array_new();
     {
+      /* The browser sends the session cookie with the upgrade: a page of
+       * a logged-in user subscribes without a token. */
+      char cookie[128];
+      size_t cookie_len = sizeof(cookie);
+      gboolean has_cookie = lws_http_cookie_get(wsi, WB_USERS_COOKIE, cookie, &cookie_len) == 0;
       const char *v = lws_get_urlarg_by_name(wsi, "token=", buf, sizeof(buf));
-      s->url_token_ok = v != NULL && wb_auth_role(t->engine->store, v) != WB_ROLE_NONE;
+      WbUsersPolicy policy;
+      wb_users_policy_from_config(t->engine->cfg, &policy);
+      s->upgrade_role = wb_users_caller(t->engine->store, &policy, v, has_cookie ? cookie : NULL,
+                                        g_get_real_time() / 1000, &s->user);
     }
     break;
   case LWS_CALLBACK_CLOSED:
     if (t->sessions > 0)
       t->sessions--;
     g_clear_pointer(&s->control, g_free);
+    g_clear_pointer(&s->user, g_free);
     g_clear_pointer(&s->rx, g_byte_array_unref);
     break;
   case LWS_CALLBACK_RECEIVE:

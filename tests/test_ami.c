@@ -178,6 +178,23 @@ START_TEST(test_reader_follows_without_marker)
 }
 END_TEST
 
+/* A text that holds no whole message reads as ignored, with the defaults
+ * of a parsed one: now, and -1 for what it did not say (found by
+ * tests/fuzz/fuzz_ami). */
+START_TEST(test_parse_unfinished)
+{
+  WbAmiParsed p;
+  parse("Response: Follows\r\nPrivilege: Command\r\n--ENDomplete\r\n\r\nbroken line\r\n", &p);
+  ck_assert_int_eq(p.result, WB_AMI_IGNORED);
+  ck_assert_int_eq(p.n_events, 0);
+  ck_assert(!p.has_ts);
+  ck_assert_int_eq(p.ts_ms, 42000);
+  ck_assert_int_eq(p.uptime_s, -1);
+  ck_assert_int_eq(p.position, -1);
+  ck_assert_int_eq(p.wait_ms, -1);
+}
+END_TEST
+
 /* The real captures (LF endings) split into the messages they hold. */
 START_TEST(test_reader_samples)
 {
@@ -1055,6 +1072,7 @@ ami_suite(void)
   tcase_add_test(tc, test_reader_over_long_line);
   tcase_add_test(tc, test_reader_malformed);
   tcase_add_test(tc, test_reader_follows_without_marker);
+  tcase_add_test(tc, test_parse_unfinished);
   tcase_add_test(tc, test_reader_samples);
   suite_add_tcase(s, tc);
   tc = tcase_create("events");

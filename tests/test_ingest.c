@@ -385,6 +385,52 @@ START_TEST(test_docs_in_step)
 }
 END_TEST
 
+/* A body of white space alone holds no JSON value: one refusal that says
+ * so, and nothing to the sink (found by tests/fuzz/fuzz_ingest). */
+START_TEST(test_blank_body)
+{
+  const char *bodies[] = {"", " ", "\n", " \r\n\t "};
+  for (gsize i = 0; i < G_N_ELEMENTS(bodies); i++) {
+    Fixture f;
+    fixture_init(&f);
+    send(&f, bodies[i]);
+    ck_assert_uint_eq(f.result.accepted, 0);
+    ck_assert_uint_eq(f.sink.events->len, 0);
+    ck_assert_uint_eq(f.result.rejected->len, 1);
+    ck_assert_uint_eq(reject_line(&f, 0), 1);
+    ck_assert_str_eq(reject_error(&f, 0),
+                     "no events in the body (one JSON object, an array, or NDJSON)");
+    ck_assert_uint_eq(f.sink.reasons->len, 1);
+    ck_assert_str_eq(g_ptr_array_index(f.sink.reasons, 0), reject_error(&f, 0));
+    fixture_clear(&f);
+  }
+}
+END_TEST
+
+/* json-glib takes octal escapes, which are not JSON: "\615" would put
+ * the byte 0x8D into a field, and its parse error quotes such a string
+ * decoded (found by tests/fuzz/fuzz_ingest). */
+START_TEST(test_escape_not_utf8)
+{
+  Fixture f;
+  fixture_init(&f);
+  send(&f, "{\"event_id\":\"o1\",\"type\":\"agent.login\",\"ts\":1795824000000,"
+           "\"agent\":\"x\\615y\"}\n"
+           "{\"event_id\":\"o2\",\"ts\":\"yes\\\\\\615,\"talk_\\s\":310}\n");
+  ck_assert_uint_eq(f.result.accepted, 0);
+  ck_assert_uint_eq(f.sink.events->len, 0);
+  ck_assert_uint_eq(f.result.rejected->len, 2);
+  ck_assert_str_eq(reject_error(&f, 0),
+                   "a string is not valid UTF-8 once unescaped (an escape that is not JSON?)");
+  ck_assert_uint_eq(reject_line(&f, 1), 2);
+  ck_assert(strstr(reject_error(&f, 1), "not JSON: ") == reject_error(&f, 1));
+  ck_assert(g_utf8_validate(reject_error(&f, 1), -1, NULL));
+  for (guint i = 0; i < f.sink.reasons->len; i++)
+    ck_assert(g_utf8_validate(g_ptr_array_index(f.sink.reasons, i), -1, NULL));
+  fixture_clear(&f);
+}
+END_TEST
+
 static Suite *
 ingest_suite(void)
 {
@@ -399,6 +445,8 @@ ingest_suite(void)
   tcase_add_test(tc, test_one_object_over_lines);
   tcase_add_test(tc, test_field_limits);
   tcase_add_test(tc, test_docs_in_step);
+  tcase_add_test(tc, test_blank_body);
+  tcase_add_test(tc, test_escape_not_utf8);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -136,6 +136,46 @@ START_TEST(test_boundaries)
 }
 END_TEST
 
+/* Times are only those with a local date (found by tests/fuzz/fuzz_query):
+ * an epoch number too large for one, or past int64, is refused, not kept
+ * to overflow later; what parses formats back to the same time, before
+ * 1970 too. */
+START_TEST(test_time_parse_bounds)
+{
+  g_autoptr(GTimeZone) tz = g_time_zone_new_identifier("Asia/Shanghai");
+  gint64 ms = 7;
+  ck_assert(!wb_time_parse(tz, "1798250400000400000", &ms));
+  ck_assert(!wb_time_parse(tz, "99999999999999999999", &ms));
+  /* 10000-01-01T07:00 in Shanghai: no local date. */
+  ck_assert(!wb_time_parse(tz, "9999-12-31T23:00:00Z", &ms));
+  ck_assert_int_eq(ms, 7);
+  ck_assert(wb_time_parse(tz, "1795824000000", &ms));
+  ck_assert_int_eq(ms, G_GINT64_CONSTANT(1795824000000));
+  /* 1.5 s before 1970: 07:59:58.500 in Shanghai. */
+  ck_assert(wb_time_parse(tz, "-000001500", &ms));
+  ck_assert_int_eq(ms, -1500);
+  g_autofree char *text = wb_time_format(tz, ms);
+  ck_assert_str_eq(text, "1970-01-01T07:59:58.500+08:00");
+  gint64 again = 0;
+  ck_assert(wb_time_parse(tz, text, &again));
+  ck_assert_int_eq(again, -1500);
+  /* Shanghai's local mean time, +08:05:43, is written in UTC. */
+  ck_assert(wb_time_parse(tz, "1013-11-29", &ms));
+  g_autofree char *lmt = wb_time_format(tz, ms);
+  ck_assert_str_eq(lmt, "1013-11-28T15:54:17.000+00:00");
+  ck_assert(wb_time_parse(tz, lmt, &again));
+  ck_assert_int_eq(again, ms);
+  /* Years before 1000 in four digits. */
+  ck_assert(wb_time_parse(tz, "0016-11-28T08:00:00Z", &ms));
+  g_autofree char *early = wb_time_format(tz, ms);
+  ck_assert_str_eq(early, "0016-11-28T08:00:00.000+00:00");
+  g_autofree char *early_day = wb_day_format(tz, ms);
+  ck_assert_str_eq(early_day, "0016-11-28");
+  ck_assert(wb_time_parse(tz, early, &again));
+  ck_assert_int_eq(again, ms);
+}
+END_TEST
+
 /* A call that enters at 09:14:50 and is answered and ended after 09:15
  * belongs to the 09:00 quarter, and counts once however often it changes. */
 START_TEST(test_call_belongs_to_entry_interval)
@@ -294,6 +334,7 @@ interval_suite(void)
   Suite *s = suite_create("interval");
   TCase *tc = tcase_create("interval");
   tcase_add_test(tc, test_boundaries);
+  tcase_add_test(tc, test_time_parse_bounds);
   tcase_add_test(tc, test_call_belongs_to_entry_interval);
   tcase_add_test(tc, test_agent_time_split);
   tcase_add_test(tc, test_sizes_agree_with_calls);

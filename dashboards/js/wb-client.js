@@ -56,6 +56,8 @@ function isAuthError(text) {
 export class WbClient {
   /**
    * options: topics, token, url, onData(topic, data, info), onStatus(status),
+   * cookie (true: a logged-in page, whose session cookie the server reads
+   * from the WebSocket handshake; the hello then carries no token),
    * onFrame(frame, receivedAtMs) for every parsed frame (clock sync), and the
    * numbers in DEFAULTS.
    * info = {kind: "snapshot"|"update", seq, receivedAt}; receivedAt and
@@ -84,7 +86,7 @@ export class WbClient {
     if (!this.stopped) return this;
     this.stopped = false;
     this.startedAt = Date.now();
-    if (!this.token) {
+    if (!this.token && !this.opt.cookie) {
       this.error = 'missing token';
       this.setState('auth_error');
       return this;
@@ -102,6 +104,13 @@ export class WbClient {
     clearTimeout(this.reloadTimer);
     clearTimeout(this.reconnectTimer);
     this.drop();
+  }
+
+  /** Sends a client frame ({"op":…}); false when the socket is not open. */
+  send(frame) {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(JSON.stringify(frame));
+    return true;
   }
 
   /** Current status, with the time of the last frame (local ms) for banners. */
@@ -135,7 +144,9 @@ export class WbClient {
     ws.onopen = () => {
       if (this.ws !== ws) return;
       clearTimeout(this.connectTimer);
-      ws.send(JSON.stringify({ op: 'hello', token: this.token, topics: this.opt.topics }));
+      const hello = { op: 'hello', topics: this.opt.topics };
+      if (this.token) hello.token = this.token;
+      ws.send(JSON.stringify(hello));
     };
     ws.onmessage = (ev) => {
       if (this.ws === ws) this.handleMessage(ev.data);

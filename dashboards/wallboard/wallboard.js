@@ -14,6 +14,7 @@
 // reconnect, not on frames; this file only tells it the day and the stream.
 
 import { WbClient, tokenFromPage } from '../js/wb-client.js';
+import { clock, offsetFromIso, serverNow, syncClock } from '../js/server-clock.js';
 import { TrendPanel } from './trend.js';
 
 // ---- thresholds that the server does not send ----
@@ -57,32 +58,6 @@ function t(key, vars = {}) {
 }
 
 // ---- server clock ----
-const clock = {
-  tsMs: null, // server ts_ms of the last frame that had one
-  at: 0, // performance.now() when it arrived
-  rate: 1, // data.clock_rate
-  offsetMin: -new Date().getTimezoneOffset(), // centre's UTC offset, from data.ts
-};
-
-function syncClock(tsMs) {
-  if (!Number.isFinite(tsMs)) return;
-  clock.tsMs = tsMs;
-  clock.at = performance.now();
-}
-
-function serverNow() {
-  if (clock.tsMs === null) return Date.now();
-  return clock.tsMs + (performance.now() - clock.at) * clock.rate;
-}
-
-// "2026-11-28T14:05:33+08:00" -> 480; "…Z" -> 0; no offset -> unchanged.
-function offsetFromIso(iso) {
-  const m = /(?:([+-])(\d{2}):?(\d{2})|Z)$/.exec(iso || '');
-  if (!m) return null;
-  if (!m[1]) return 0;
-  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
-}
-
 // Wall-clock fields of a server time in the centre's time zone.
 function centreTime(ms) {
   const d = new Date(ms + clock.offsetMin * 60000);

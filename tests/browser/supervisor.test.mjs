@@ -6,18 +6,34 @@
 //
 // Imports, with $WB_BUILD_DIR/engine/wallboardctl, three staff, a roster
 // two days ago on the default (tender's) shift templates (2001 day shift,
-// 2002 night shift) and 2001's punches (in at 08:20, out at 17:40), makes a
-// supervisor token, starts wallboardd and checks:
-//  1. without a token the page asks for one; a display token is refused
-//     (403) and the page says so;
-//  2. with the supervisor's token: the roster of that day shows 王丽 done
-//     and 20 minutes late, 张伟 absent; the coverage panel lists the gap
-//     the tender's templates leave before the night shift (17:00 or 17:30
-//     to 19:00, by season); the month's attendance counts the late and the
-//     absent shift; stability and training panels are filled;
-//  3. no console errors but the browser's own report of the refused
-//     request, and no request to any host but 127.0.0.1.
-// Screenshot: $WB_BUILD_DIR/artefacts/supervisor.png.
+// 2002 night shift) and 2001's punches (in at 08:20, out at 17:40); makes
+// two accounts (`user add … --password-stdin`): the supervisor liwei (李伟)
+// and tv, a display account; starts wallboardd on a queue_log (agents 8001
+// and 8002 logged in, one call answered, 8002 paused) with the waiting
+// alert made quick ([alert.waiting] threshold 3, for_s 2) and checks:
+//  1. without a session the page shows the login form; a wrong password is
+//     refused on the form; the display account's login is refused by the
+//     supervisor's routes (403) and the page says so;
+//  2. liwei logs in: the header names 李伟; the roster of that day shows 王丽
+//     done and 20 minutes late, 张伟 absent; the coverage panel lists the
+//     gap the tender's templates leave before the night shift (17:00 or
+//     17:30 to 19:00, by season); the month's attendance counts the late
+//     and the absent shift; stability and training panels are filled;
+//  3. live panels: the agent board lists 8001 and 8002 (8002 paused, 培训)
+//     with a time in state that ticks, 8001 with one call; the queue table
+//     shows the answered call;
+//  4. a burst of five callers appended to the queue_log raises the waiting
+//     alert: it appears in the list, open and not acknowledged, and the
+//     page beeps; 确认 acknowledges it: the list shows 李伟 and the
+//     server has it acknowledged by liwei;
+//  5. a handover note and an incident written through the forms are listed
+//     with their author; the incident is closed from the list;
+//  6. logout ends the session (GET /api/v1/auth/me answers 401 after);
+//  7. a program's supervisor token (?token=) reads the page without a
+//     login, and its note is refused: a note needs a named user;
+//  8. no console errors but the browser's own reports of the refused
+//     requests, and no request to any host but 127.0.0.1.
+// Screenshot after step 5: $WB_BUILD_DIR/artefacts/supervisor.png.
 // Exit 0 on success, 1 on failure, 77 (meson: skipped) without playwright-core.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -34,14 +50,15 @@ if (!BUILD_DIR || !SOURCE_DIR) {
 }
 const CTL = path.resolve(BUILD_DIR, 'engine', 'wallboardctl');
 const ARTEFACTS = path.resolve(BUILD_DIR, 'artefacts');
+const PASSWORD = 'Shift-Lead-2026';
 
 /** The centre's date (UTC+8) `days` from today, YYYY-MM-DD. */
 function centreDate(days) {
   return new Date(Date.now() + 8 * 3600e3 + days * 86400e3).toISOString().slice(0, 10);
 }
 
-function ctl(stateDir, ...args) {
-  const r = spawnSync(CTL, ['--state-dir', stateDir, ...args], { encoding: 'utf8' });
+function ctl(stateDir, args, input) {
+  const r = spawnSync(CTL, ['--state-dir', stateDir, ...args], { encoding: 'utf8', input });
   if (r.status !== 0) fail(`wallboardctl ${args.join(' ')}: exit ${r.status}\n${r.stdout}${r.stderr}`);
   return r.stdout;
 }
@@ -56,13 +73,57 @@ function importRecords(dir, stateDir, day) {
   for (const [kind, text] of Object.entries(files)) {
     const file = path.join(dir, `${kind}.csv`);
     fs.writeFileSync(file, text);
-    ctl(stateDir, 'import', kind, file);
+    ctl(stateDir, ['import', kind, file]);
   }
 }
+
+// ---- queue_log ----
+// Seconds before now, squeezed after the centre's midnight (UTC+8) when the
+// test runs just after it: the live panels count today only.
+function timeline() {
+  const now = Math.floor(Date.now() / 1000);
+  const sinceMidnight = (now + 8 * 3600) % 86400;
+  const scale = Math.max(0.02, Math.min(1, (sinceMidnight - 5) / 200));
+  return (offset) => now - Math.round(offset * scale);
+}
+
+function initialQueueLog() {
+  const at = timeline();
+  const c1 = `${at(150)}.101`;
+  return [
+    `${at(200)}|MANAGER|policy|SIP/8001|ADDMEMBER|`,
+    `${at(200)}|MANAGER|policy|SIP/8002|ADDMEMBER|`,
+    `${at(150)}|${c1}|policy|NONE|ENTERQUEUE||13800000001|1`,
+    `${at(140)}|${c1}|policy|8001|CONNECT|10|${c1}9|2`,
+    `${at(60)}|${c1}|policy|8001|COMPLETECALLER|10|80|1`,
+    `${at(50)}|NONE|policy|8002|PAUSE|培训`,
+  ].join('\n') + '\n';
+}
+
+// Five callers waiting at once: more than the threshold of 3.
+function burstQueueLog() {
+  const now = Math.floor(Date.now() / 1000);
+  const lines = [];
+  for (let i = 0; i < 5; i++) lines.push(`${now}|${now}.${201 + i}|policy|NONE|ENTERQUEUE||1390000000${i}|${i + 1}`);
+  return lines.join('\n') + '\n';
+}
+
+const CONFIG = `[alert.waiting]
+threshold = 3
+clear = 1
+for_s = 2
+clear_for_s = 2
+`;
 
 async function panelRows(page, panel) {
   return page.$$eval(`#panel-${panel} tbody tr`, (rows) =>
     rows.map((tr) => [...tr.cells].map((td) => ({ text: td.textContent.trim(), cls: td.className }))));
+}
+
+async function login(page, user, password) {
+  await page.fill('#login-user', user);
+  await page.fill('#login-password', password);
+  await page.click('#login-form button');
 }
 
 async function main() {
@@ -72,17 +133,24 @@ async function main() {
     return EXIT_SKIP;
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-supervisor-'));
-  const daemon = new Daemon(BUILD_DIR, dir);
+  const queueLog = path.join(dir, 'queue_log');
+  const config = path.join(dir, 'wallboard.conf');
+  fs.writeFileSync(queueLog, initialQueueLog());
+  fs.writeFileSync(config, CONFIG);
+  const daemon = new Daemon(BUILD_DIR, dir, ['--queue-log', queueLog, '--config', config]);
   let browser = null;
   const consoleErrors = [];
   const external = [];
   let passed = false;
   try {
-    step('records and a supervisor token: wallboardctl');
+    step('records and accounts: wallboardctl');
     const day = centreDate(-2);
     importRecords(dir, daemon.stateDir, day);
-    const supervisorToken = ctl(daemon.stateDir, 'token', 'add', 'supervisor', 'browser-test').trim();
-    const { url, token } = await daemon.start();
+    ctl(daemon.stateDir, ['user', 'add', 'liwei', '--role', 'supervisor', '--display-name', '李伟',
+      '--password-stdin'], `${PASSWORD}\n`);
+    ctl(daemon.stateDir, ['user', 'add', 'tv', '--role', 'display', '--password-stdin'], `${PASSWORD}\n`);
+    const supervisorToken = ctl(daemon.stateDir, ['token', 'add', 'supervisor', 'browser-test']).trim();
+    const { url } = await daemon.start();
     ok(`daemon at ${url}, roster of ${day}`);
 
     browser = await launchChromium(chromium);
@@ -95,20 +163,25 @@ async function main() {
       if (host !== '127.0.0.1' && !req.url().startsWith('data:')) external.push(req.url());
     });
 
-    step('1. no token, then a display token');
+    step('1. the login form; a wrong password; a display account');
     await page.goto(`${url}supervisor/?date=${day}`);
     await page.waitForSelector('#signin:not([hidden])', { timeout: 15000 });
-    await page.fill('#token', token);
-    await page.click('#signin-form button');
+    await login(page, 'liwei', 'not-the-password');
+    await waitFor(async () => (await page.textContent('#signin-error')).trim().length > 0, 15000,
+      'a wrong password shows no error');
+    if (!(await page.isHidden('#board'))) fail('the board shows after a wrong password');
+    await login(page, 'tv', PASSWORD);
     await waitFor(async () => (await page.textContent('#signin-error')).includes('display'), 15000,
-      'a display token is not refused on the page');
-    if (!(await page.isHidden('#board'))) fail('the board shows with a display token');
-    ok('the page asks for a token and refuses a display token');
+      'a display account is not refused on the page');
+    if (!(await page.isHidden('#board'))) fail('the board shows for a display account');
+    ok('login form; wrong password and display account refused');
 
-    step('2. the supervisor token');
-    await page.fill('#token', supervisorToken);
-    await page.click('#signin-form button');
+    step('2. liwei logs in');
+    await login(page, 'liwei', PASSWORD);
     await page.waitForSelector('body[data-loaded="true"]', { timeout: 15000 });
+    const who = await page.textContent('#whoami');
+    if (!who.includes('李伟')) fail(`header: ${who}`);
+    if (await page.inputValue('#login-password')) fail('the password stays in the form');
     const roster = await panelRows(page, 'roster');
     const byName = Object.fromEntries(roster.map((r) => [r[0].text, r]));
     if (roster.length !== 2 || !byName['王丽'] || !byName['张伟']) {
@@ -146,11 +219,101 @@ async function main() {
     }
     ok('stability (month, quarter, year) and training (3 people) shown');
 
+    step('3. agent board and queues');
+    const agents = await waitFor(async () => {
+      const rows = await panelRows(page, 'agents');
+      return rows.length === 2 ? rows.map((r) => r.map((c) => c.text)) : null;
+    }, 15000, 'the agent board does not list 8001 and 8002');
+    const a1 = agents.find((r) => r[1] === '8001');
+    const a2 = agents.find((r) => r[1] === '8002');
+    if (!a1 || !a2) fail(`agents: ${JSON.stringify(agents)}`);
+    if (a2[2] !== '暂停（培训）') fail(`8002 not paused for 培训: ${JSON.stringify(a2)}`);
+    if (a1[4] !== '1') fail(`8001 calls: ${JSON.stringify(a1)}`);
+    if (!/^\d+:\d\d$/.test(a2[3])) fail(`8002 time in state: ${a2[3]}`);
+    const before = a2[3];
+    await waitFor(async () => {
+      const rows = await panelRows(page, 'agents');
+      const r = rows.map((x) => x.map((c) => c.text)).find((x) => x[1] === '8002');
+      return r && r[3] !== before;
+    }, 5000, `8002's time in state does not tick (stuck at ${before})`);
+    const queues = (await panelRows(page, 'queues')).map((r) => r.map((c) => c.text));
+    const total = queues[queues.length - 1];
+    if (total[0] !== '合计' || total[3] !== '1' || total[4] !== '1') fail(`queues: ${JSON.stringify(queues)}`);
+    ok(`agents: 8001 ${a1[2]} with 1 call, 8002 ${a2[2]} ticking; queues: 1 offered, 1 answered`);
+
+    step('4. a burst of callers raises the waiting alert; acknowledge it');
+    const beepsBefore = Number(await page.evaluate(() => document.body.dataset.beeps || 0));
+    fs.appendFileSync(queueLog, burstQueueLog());
+    const alertSel = '#panel-alerts li[data-rule="waiting"][data-state="open"]';
+    await page.waitForSelector(alertSel, { timeout: 30000 });
+    const alertId = await page.getAttribute(alertSel, 'data-alert');
+    if ((await page.getAttribute(alertSel, 'data-acked')) !== 'false') fail('the new alert is already acknowledged');
+    await waitFor(async () => Number(await page.evaluate(() => document.body.dataset.beeps || 0)) > beepsBefore,
+      5000, 'no beep for the new alert');
+    const audioState = await page.evaluate(() => document.querySelector('#sound').dataset.on);
+    ok(`alert ${alertId} listed, open; beeped (sound ${audioState === 'true' ? 'on' : 'not started'})`);
+    await page.click(`${alertSel} button.sv-ack`);
+    await waitFor(async () => {
+      const text = await page.textContent(`#panel-alerts li[data-alert="${alertId}"]`);
+      return text.includes('李伟') && text.includes('已确认');
+    }, 15000, 'the alert does not show 李伟 已确认');
+    const server = await page.evaluate(async () => (await (await fetch('/api/v1/alerts')).json()).alerts);
+    const acked = server.find((a) => String(a.id) === alertId);
+    if (!acked || acked.acked_by !== 'liwei' || typeof acked.acked_ms !== 'number') {
+      fail(`GET /api/v1/alerts: ${JSON.stringify(acked)}`);
+    }
+    ok(`acknowledged by liwei, shown as "${await page.textContent(`#panel-alerts li[data-alert="${alertId}"] .sv-acked`)}"`);
+
+    step('5. a handover note and an incident');
+    await page.fill('#handover-title', '夜班交接');
+    await page.fill('#handover-body', '政策咨询队列 22 点后来电多。');
+    await page.click('#handover-form button[type=submit]');
+    await page.waitForSelector('#panel-handover li.sv-note', { timeout: 10000 });
+    const handover = await page.textContent('#panel-handover li.sv-note');
+    if (!handover.includes('李伟') || !handover.includes('夜班交接') || !handover.includes('22 点后来电多')) {
+      fail(`handover note: ${handover}`);
+    }
+    if (await page.inputValue('#handover-body')) fail('the handover form is not cleared');
+    await page.fill('#incident-title', '排队系统卡顿');
+    await page.selectOption('#incident-severity', 'critical');
+    await page.fill('#incident-body', '10:05 起坐席无法示闲，已报运维。');
+    await page.click('#incident-form button[type=submit]');
+    const incidentSel = '#panel-incidents li.sv-incident[data-closed="false"]';
+    await page.waitForSelector(incidentSel, { timeout: 10000 });
+    const incident = await page.textContent(incidentSel);
+    if (!incident.includes('李伟') || !incident.includes('严重') || !incident.includes('排队系统卡顿')) {
+      fail(`incident: ${incident}`);
+    }
+    if ((await page.textContent('#incidents-open')).trim() !== '1 件处理中') fail('no open-incident badge');
+    await page.click(`${incidentSel} button.sv-close`);
+    await page.waitForSelector('#panel-incidents li.sv-incident[data-closed="true"]', { timeout: 10000 });
+    const closed = await page.textContent('#panel-incidents li.sv-incident[data-closed="true"] .sv-closed');
+    if (!closed.includes('李伟') || !closed.includes('已关闭')) fail(`closed incident: ${closed}`);
+    ok(`handover note and incident by 李伟; incident ${closed}`);
+
     fs.mkdirSync(ARTEFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTEFACTS, 'supervisor.png'), fullPage: true });
     ok(`screenshot ${path.join(ARTEFACTS, 'supervisor.png')}`);
 
-    step('3. console and network');
+    step('6. logout');
+    await page.click('#logout');
+    await page.waitForSelector('#signin:not([hidden])', { timeout: 10000 });
+    const me = await page.evaluate(async () => (await fetch('/api/v1/auth/me')).status);
+    if (me !== 401) fail(`GET /api/v1/auth/me after logout: ${me}`);
+    ok('logged out: the login form, /api/v1/auth/me 401');
+
+    step('7. a program with a supervisor token (?token=)');
+    await page.goto(`${url}supervisor/?date=${day}&token=${encodeURIComponent(supervisorToken)}`);
+    await page.waitForSelector('body[data-loaded="true"]', { timeout: 15000 });
+    if (!(await page.isHidden('#logout'))) fail('a token page offers a logout');
+    if ((await panelRows(page, 'roster')).length !== 2) fail('no roster with the token');
+    await page.fill('#handover-body', '程序写的交接');
+    await page.click('#handover-form button[type=submit]');
+    await waitFor(async () => (await page.textContent('#handover-form .sv-form-error')).includes('named user'),
+      10000, 'a note by a token is not refused on the form');
+    ok('the token reads the board; its note is refused (a note needs a named user)');
+
+    step('8. console and network');
     const unexpected = consoleErrors.filter((m) => !/status of 40[13]/.test(m));
     if (unexpected.length) fail(`console errors: ${unexpected.join(' | ')}`);
     if (external.length) fail(`requests off loopback: ${external.join(' ')}`);

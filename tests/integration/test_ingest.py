@@ -277,6 +277,21 @@ class IngestTest(unittest.TestCase):
                                           extra_headers={"Authorization": "Bearer " + self.key}
                                           ) as ws:
                 self.assertEqual(json.loads(await ws.recv())["t"], "welcome")
+            # White space before the hello: refused as any other message
+            # (it once reached json-glib with no document: a GLib critical).
+            async with websockets.connect(url, subprotocols=["ingest.v1"]) as ws:
+                await ws.send(" ")
+                self.assertEqual(json.loads(await ws.recv())["error"],
+                                 'send {"op":"hello","token":KEY} first')
+            # The same after the hello: one refusal that says why.
+            async with websockets.connect(url, subprotocols=["ingest.v1"]) as ws:
+                await ws.send(json.dumps({"op": "hello", "token": self.key}))
+                self.assertEqual(json.loads(await ws.recv())["t"], "welcome")
+                await ws.send(" \n")
+                r = json.loads(await ws.recv())
+                self.assertEqual((r["accepted"], r["rejected"][0]["line"]), (0, 1))
+                self.assertEqual(r["rejected"][0]["error"],
+                                 "no events in the body (one JSON object, an array, or NDJSON)")
             async with websockets.connect(url, subprotocols=["ingest.v1"]) as ws:
                 await ws.send(json.dumps({"op": "hello", "token": self.d.token}))
                 self.assertEqual(json.loads(await ws.recv())["error"], "not a valid ingest key")
@@ -288,6 +303,7 @@ class IngestTest(unittest.TestCase):
         db = self.d.db()
         self.assertEqual(db.execute("SELECT count(*) FROM events").fetchone()[0], len(events))
         db.close()
+        self.assertNotIn("CRITICAL", self.d.read_log())
 
     def test_accepted_survives_a_crash(self):
         t0 = (int(time.time()) - 3600) * 1000

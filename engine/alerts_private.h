@@ -1,0 +1,21 @@
+/* alerts_private.h: what alerts_collect.c keeps between rounds inside the
+ * alerts object. Not a public contract. */
+#pragma once
+
+#include "engine/alerts.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  gint64 slow_at_ms;      /* last read of the store's metrics */
+  gint64 disk_at_ms;      /* last look at the disk */
+  gboolean errors_known;  /* errors_total has been read once */
+  guint64 errors_total;   /* the bus's failed commits when last read */
+  GArray *store_errors;   /* gint64 pairs: ts_ms, failures then */
+  GHashTable *down_since; /* collector source -> gint64* wall ms first seen down */
+  guint timer_id;
+} WbAlertsCollectState;
+
+WbAlertsCollectState *wb_alerts_collect_state(WbAlerts *a);
+
+G_END_DECLS
