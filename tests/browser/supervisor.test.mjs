@@ -10,7 +10,8 @@
 // two accounts (`user add … --password-stdin`): the supervisor liwei (李伟)
 // and tv, a display account; starts wallboardd on a queue_log (agents 8001
 // and 8002 logged in, one call answered, 8002 paused) with the waiting
-// alert made quick ([alert.waiting] threshold 3, for_s 2) and checks:
+// alert made quick ([alert.waiting] threshold 3, for_s 2, clear 1 for 2 s)
+// and checks:
 //  1. without a session the page shows the login form; a wrong password is
 //     refused on the form; the display account's login is refused by the
 //     supervisor's routes (403) and the page says so;
@@ -25,7 +26,8 @@
 //  4. a burst of five callers appended to the queue_log raises the waiting
 //     alert: it appears in the list, open and not acknowledged, and the
 //     page beeps; 确认 acknowledges it: the list shows 李伟 and the
-//     server has it acknowledged by liwei;
+//     server has it acknowledged by liwei; the callers hang up and the
+//     alert shows cleared (已消除);
 //  5. a handover note and an incident written through the forms are listed
 //     with their author; the incident is closed from the list;
 //  6. logout ends the session (GET /api/v1/auth/me answers 401 after);
@@ -101,10 +103,20 @@ function initialQueueLog() {
 }
 
 // Five callers waiting at once: more than the threshold of 3.
+let burstAt = 0;
 function burstQueueLog() {
   const now = Math.floor(Date.now() / 1000);
+  burstAt = now;
   const lines = [];
   for (let i = 0; i < 5; i++) lines.push(`${now}|${now}.${201 + i}|policy|NONE|ENTERQUEUE||1390000000${i}|${i + 1}`);
+  return lines.join('\n') + '\n';
+}
+
+// The same five hang up: nobody waits, below the clear threshold of 1.
+function drainQueueLog() {
+  const now = Math.max(Math.floor(Date.now() / 1000), burstAt);
+  const lines = [];
+  for (let i = 0; i < 5; i++) lines.push(`${now}|${burstAt}.${201 + i}|policy|NONE|ABANDON|1|${i + 1}|${now - burstAt}`);
   return lines.join('\n') + '\n';
 }
 
@@ -263,6 +275,11 @@ async function main() {
       fail(`GET /api/v1/alerts: ${JSON.stringify(acked)}`);
     }
     ok(`acknowledged by liwei, shown as "${await page.textContent(`#panel-alerts li[data-alert="${alertId}"] .sv-acked`)}"`);
+    fs.appendFileSync(queueLog, drainQueueLog());
+    await page.waitForSelector(`#panel-alerts li[data-alert="${alertId}"][data-state="cleared"]`, { timeout: 30000 });
+    const cleared = await page.textContent(`#panel-alerts li[data-alert="${alertId}"]`);
+    if (!cleared.includes('已消除')) fail(`the cleared alert reads: ${cleared}`);
+    ok('the callers hang up: the alert clears on the page (已消除), still acknowledged');
 
     step('5. a handover note and an incident');
     await page.fill('#handover-title', '夜班交接');
