@@ -335,19 +335,16 @@ member_string(JsonObject *o, const char *name)
  * session's logged-in person. The answer is {"t":"ack","alert":ID,
  * "acked_by":…} or an error frame; the alerts topic then shows it. */
 static void
-session_ack(WbTopics *t, Session *s, JsonObject *o)
+session_ack(WbTopics *t, Session *s, gint64 id)
 {
-  JsonNode *n = json_object_get_member(o, "alert");
   if (!s->hello || !wb_users_role_supervises(s->role)) {
     session_error(s, "ack needs a hello as a supervisor, manager or admin", FALSE);
     return;
   }
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64 ||
-      json_node_get_int(n) <= 0) {
+  if (id <= 0) {
     session_error(s, "ack: alert must be an alert id", FALSE);
     return;
   }
-  gint64 id = json_node_get_int(n);
   WbApiReply reply = {0};
   wb_api_alerts_ack_id(t->engine, id, s->user, NULL, &reply);
   if (reply.status != 200) {
@@ -374,57 +371,24 @@ session_ack(WbTopics *t, Session *s, JsonObject *o)
   wb_topics_refresh(t, FALSE);
 }
 
-/* Handles one complete client message. */
+/* A hello: the token (or the upgrade's role) decides which topics may be
+ * read; the first that may not, or is unknown, is refused by name. */
 static void
-session_message(WbTopics *t, Session *s, const char *text, gsize len)
+session_hello(WbTopics *t, Session *s, const WbClientMessage *m)
 {
-  g_autoptr(JsonParser) parser = json_parser_new();
-  g_autoptr(GError) error = NULL;
-
-  if (!json_parser_load_from_data(parser, text, (gssize)len, &error)) {
-    session_error(s, "message is not JSON", FALSE);
-    return;
-  }
-  JsonNode *root = json_parser_get_root(parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
-    session_error(s, "message is not a JSON object", FALSE);
-    return;
-  }
-  JsonObject *o = json_node_get_object(root);
-  const char *op = member_string(o, "op");
-  if (strcmp(op, "ack") == 0) {
-    session_ack(t, s, o);
-    return;
-  }
-  if (strcmp(op, "hello") != 0) {
-    session_error(s, "unknown op: expected hello or ack", FALSE);
-    return;
-  }
-  WbRole role = wb_auth_role(t->engine->store, member_string(o, "token"));
+  WbRole role = wb_auth_role(t->engine->store, m->token);
   if (role == WB_ROLE_NONE)
     role = s->upgrade_role;
   if (role == WB_ROLE_NONE) {
     session_error(s, "invalid token", TRUE);
     return;
   }
-  JsonArray *topics = json_object_has_member(o, "topics") &&
-                              JSON_NODE_HOLDS_ARRAY(json_object_get_member(o, "topics"))
-                          ? json_object_get_array_member(o, "topics")
-                          : NULL;
   guint mask = 0;
-  for (guint i = 0; topics != NULL && i < json_array_get_length(topics); i++) {
-    JsonNode *n = json_array_get_element(topics, i);
-    const char *name = JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
-                           ? json_node_get_string(n)
-                           : "";
-    int id = -1;
-    for (int k = 0; k < WB_TOPIC_COUNT; k++)
-      if (strcmp(topic_names[k], name) == 0)
-        id = k;
+  for (guint i = 0; i < m->topics->len; i++) {
+    gint id = g_array_index(m->topics, gint, i);
     if (id < 0) {
-      g_autofree char *msg = g_strdup_printf("unknown topic '%.40s'", name);
-      g_autofree char *valid = g_utf8_make_valid(msg, -1);
-      session_error(s, valid, FALSE);
+      g_autofree char *msg = g_strdup_printf("unknown topic '%s'", m->unknown_topic);
+      session_error(s, msg, FALSE);
       return;
     }
     if (!topic_allowed(id, role)) {
@@ -452,6 +416,95 @@ session_message(WbTopics *t, Session *s, const char *text, gsize len)
   g_free(s->control);
   s->control = welcome_frame(t, mask);
   s->close_after_control = FALSE;
+}
+
+void
+wb_client_message_clear(WbClientMessage *m)
+{
+  g_clear_pointer(&m->token, g_free);
+  g_clear_pointer(&m->topics, g_array_unref);
+  g_clear_pointer(&m->unknown_topic, g_free);
+}
+
+static void
+parse_topics(JsonObject *o, WbClientMessage *out)
+{
+  JsonNode *list = json_object_get_member(o, "topics");
+  JsonArray *topics =
+      list != NULL && JSON_NODE_HOLDS_ARRAY(list) ? json_node_get_array(list) : NULL;
+  for (guint i = 0; topics != NULL && i < json_array_get_length(topics); i++) {
+    JsonNode *n = json_array_get_element(topics, i);
+    const char *name = JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
+                           ? json_node_get_string(n)
+                           : "";
+    gint id = -1;
+    for (gint k = 0; k < WB_TOPIC_COUNT; k++)
+      if (strcmp(topic_names[k], name) == 0)
+        id = k;
+    g_array_append_val(out->topics, id);
+    if (id < 0 && out->unknown_topic == NULL) {
+      /* Echoed in an error frame: short, and valid UTF-8 whatever came. */
+      g_autofree char *cut = g_strndup(name, 40);
+      out->unknown_topic = g_utf8_make_valid(cut, -1);
+    }
+  }
+}
+
+gboolean
+wb_topics_parse_client(const char *text, gsize len, WbClientMessage *out, char **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new();
+
+  memset(out, 0, sizeof(*out));
+  *error = NULL;
+  if (!json_parser_load_from_data(parser, text, (gssize)len, NULL)) {
+    *error = g_strdup("message is not JSON");
+    return FALSE;
+  }
+  JsonNode *root = json_parser_get_root(parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+    *error = g_strdup("message is not a JSON object");
+    return FALSE;
+  }
+  JsonObject *o = json_node_get_object(root);
+  const char *op = member_string(o, "op");
+  if (strcmp(op, "ack") == 0) {
+    JsonNode *n = json_object_get_member(o, "alert");
+    out->op = WB_CLIENT_ACK;
+    if (n != NULL && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_INT64 &&
+        json_node_get_int(n) > 0)
+      out->alert = json_node_get_int(n);
+    return TRUE;
+  }
+  if (strcmp(op, "hello") != 0) {
+    *error = g_strdup("unknown op: expected hello or ack");
+    return FALSE;
+  }
+  out->op = WB_CLIENT_HELLO;
+  out->token = g_strdup(member_string(o, "token"));
+  out->topics = g_array_new(FALSE, FALSE, sizeof(gint));
+  parse_topics(o, out);
+  return TRUE;
+}
+
+/* Handles one complete client message. */
+static void
+session_message(WbTopics *t, Session *s, const char *text, gsize len)
+{
+  WbClientMessage m;
+  g_autofree char *error = NULL;
+
+  if (!wb_topics_parse_client(text, len, &m, &error)) {
+    session_error(s, error, FALSE);
+    return;
+  }
+  if (m.op == WB_CLIENT_ACK) {
+    session_ack(t, s, m.alert);
+    wb_client_message_clear(&m);
+    return;
+  }
+  session_hello(t, s, &m);
+  wb_client_message_clear(&m);
 }
 
 static int

@@ -23,6 +23,24 @@ typedef enum {
 
 const char *wb_topic_name(WbTopicId id);
 
+/* A client's message, read but not yet judged (tokens, roles and whether
+ * a topic may be read are the session's business). */
+typedef enum { WB_CLIENT_HELLO, WB_CLIENT_ACK } WbClientOp;
+
+typedef struct {
+  WbClientOp op;
+  char *token;         /* hello: the token, "" when none */
+  GArray *topics;      /* hello: gint WbTopicId per name given, -1 unknown */
+  char *unknown_topic; /* hello: the first unknown name (valid UTF-8, cut), or NULL */
+  gint64 alert;        /* ack: the alert id, 0 when it is not one */
+} WbClientMessage;
+
+/* Reads {"op":"hello",…} or {"op":"ack",…}. FALSE, with *error the reason
+ * the session sends back, when it is not JSON, not an object or no known
+ * op. */
+gboolean wb_topics_parse_client(const char *text, gsize len, WbClientMessage *out, char **error);
+void wb_client_message_clear(WbClientMessage *m);
+
 typedef struct WbTopics WbTopics;
 
 WbTopics *wb_topics_new(WbEngine *engine);

@@ -20,7 +20,7 @@ shift 2
 src="$(cd "$(dirname "$0")/../.." && pwd)"
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(queuelog ami ingest import query)
+  targets=(queuelog ami ingest import query ws)
 fi
 
 export LSAN_OPTIONS="suppressions=$src/tests/lsan.supp:print_suppressions=0"
