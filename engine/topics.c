@@ -73,6 +73,7 @@ typedef struct {
   char *control; /* one pending welcome or error frame */
   WbRole role;   /* of the last hello */
   char *user;    /* the logged-in person of the upgrade's session cookie, or NULL */
+  char *cookie;  /* that session's cookie, checked again at each heartbeat */
   gboolean close_after_control;
   GByteArray *rx;
 } Session;
@@ -507,6 +508,15 @@ session_message(WbTopics *t, Session *s, const char *text, gsize len)
   wb_client_message_clear(&m);
 }
 
+static gboolean
+session_alive(WbTopics *t, Session *s)
+{
+  WbUsersPolicy policy;
+  wb_users_policy_from_config(t->engine->cfg, &policy);
+  return wb_users_session(t->engine->store, &policy, s->cookie, g_get_real_time() / 1000, NULL) !=
+         WB_ROLE_NONE;
+}
+
 static int
 write_text(struct lws *wsi, guint8 *buf, gsize len)
 {
@@ -548,6 +558,12 @@ session_writeable(WbTopics *t, struct lws *wsi, Session *s)
   }
   if (s->heartbeat_sent < t->heartbeat) {
     s->heartbeat_sent = t->heartbeat;
+    /* A person's stream lasts as long as their session: logged out,
+     * locked or idle too long, it ends within a heartbeat. */
+    if (s->cookie != NULL && !session_alive(t, s)) {
+      session_error(s, "session ended: log in again", TRUE);
+      return session_writeable(t, wsi, s);
+    }
     return write_text(wsi, t->heartbeat_frame.buf, t->heartbeat_frame.len);
   }
   return 0;
@@ -582,6 +598,8 @@ topics_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
       wb_users_policy_from_config(t->engine->cfg, &policy);
       s->upgrade_role = wb_users_caller(t->engine->store, &policy, v, has_cookie ? cookie : NULL,
                                         g_get_real_time() / 1000, &s->user);
+      if (s->user != NULL)
+        s->cookie = g_strdup(cookie);
     }
     break;
   case LWS_CALLBACK_CLOSED:
@@ -589,6 +607,7 @@ topics_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
       t->sessions--;
     g_clear_pointer(&s->control, g_free);
     g_clear_pointer(&s->user, g_free);
+    g_clear_pointer(&s->cookie, g_free);
     g_clear_pointer(&s->rx, g_byte_array_unref);
     break;
   case LWS_CALLBACK_RECEIVE:

@@ -262,7 +262,23 @@ class Accounts(unittest.TestCase):
             await ws.send(json.dumps({"op": "hello", "topics": ["wallboard"]}))
             m = json.loads(await asyncio.wait_for(ws.recv(), 10))
             self.assertEqual(m["t"], "welcome")
-            await ws.close()
+            # Logged out elsewhere: the stream ends within a heartbeat or two
+            # (heartbeat_s 5), with a reason, and the socket closes (1008).
+            status, _, _ = await asyncio.to_thread(self.call, "POST", "/api/v1/auth/logout",
+                                                   cookie=cookie)
+            self.assertEqual(status, 200)
+            ended = None
+            try:
+                while ended is None:
+                    m = json.loads(await asyncio.wait_for(ws.recv(), 15))
+                    if m["t"] == "error":
+                        ended = m
+            except websockets.ConnectionClosed:
+                pass
+            self.assertEqual(ended, {"t": "error", "error": "session ended: log in again"})
+            with self.assertRaises(websockets.ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 10)
+            self.assertEqual(ws.close_code, 1008)
             ws = await websockets.connect(url, subprotocols=["wallboard.v1"])
             await ws.send(json.dumps({"op": "hello", "topics": ["wallboard"]}))
             m = json.loads(await asyncio.wait_for(ws.recv(), 10))
