@@ -60,6 +60,7 @@ typedef struct {
   gint height;
   char *title;
   char *out;
+  char *period; /* report */
 } Options;
 
 static void
@@ -77,6 +78,7 @@ options_clear(Options *o)
   g_free(o->cf);
   g_free(o->title);
   g_free(o->out);
+  g_free(o->period);
   g_free(o->role);
   g_free(o->display_name);
 }
@@ -94,6 +96,8 @@ static const char usage[] =
     "                             named accounts, the TVs' display tokens\n"
     "  kpi                        KPIs of a scope over a window (default: total, today)\n"
     "  coverage                   minutes short of the minimum staff (default: today)\n"
+    "  report KIND [--period P] [--out DIR]   daily, monthly, quarterly, annual or thematic\n"
+    "                             report tables as CSV (default: the last whole period)\n"
     "  graph --metric M --out F   PNG or SVG graph of the RRD archive (default: total, today)";
 
 static gboolean
@@ -588,7 +592,10 @@ main(int argc, char **argv)
       {"height", 0, 0, G_OPTION_ARG_INT, &o.height, "graph: plot height in pixels (300)", "H"},
       {"title", 0, 0, G_OPTION_ARG_STRING, &o.title, "graph: title instead of scope and metrics",
        "TEXT"},
-      {"out", 'o', 0, G_OPTION_ARG_FILENAME, &o.out, "graph: output file, .png or .svg", "FILE"},
+      {"out", 'o', 0, G_OPTION_ARG_FILENAME, &o.out,
+       "graph: output file, .png or .svg; report: the CSV directory", "FILE"},
+      {"period", 0, 0, G_OPTION_ARG_STRING, &o.period,
+       "report: 2026-11-28, 2026-11, 2026-Q4, 2026 or 2026-11-01..2026-11-15", "P"},
       {"dry-run", 0, 0, G_OPTION_ARG_NONE, &o.dry_run,
        "import KIND: check the files and report, store nothing", NULL},
       {"role", 0, 0, G_OPTION_ARG_STRING, &o.role,
@@ -634,6 +641,10 @@ main(int argc, char **argv)
     rc = argc == 2 ? wb_ctl_coverage(o.config, o.state_dir, o.from, o.to, o.json) : 2;
     if (argc > 2)
       g_printerr("wallboardctl: coverage: unexpected argument '%s'\n", argv[2]);
+  } else if (argc >= 2 && strcmp(argv[1], "report") == 0) {
+    rc = argc == 3 ? wb_ctl_report(o.config, o.state_dir, argv[2], o.period, o.out) : 2;
+    if (argc != 3)
+      g_printerr("wallboardctl: report: one KIND: daily, monthly, quarterly, annual or thematic\n");
   } else if (argc >= 2 && strcmp(argv[1], "graph") == 0) {
     rc = argc == 2 ? cmd_graph(&o) : 2;
     if (argc > 2)

@@ -282,9 +282,13 @@ backfill_scope(WbRrdArchive *archive, WbStore *store, const WbConfig *cfg, GTime
       which.kind == WB_SCOPE_QUEUE ? wb_config_kpi_for_queue(cfg, which.key) : cfg->kpi;
   guint next = 0, queued = 0;
   while (next < rows->len) {
-    gint64 day = wb_day_start_ms(tz, g_array_index(rows, WbIntervalRow, next).key.start_ms);
+    gint64 first = g_array_index(rows, WbIntervalRow, next).key.start_ms;
     /* Never past the data's last interval, nor past now: the live sampler
-     * writes on from there. */
+     * writes on from there. Rows from then on (events dated in the future
+     * by a wrong clock) have no place in the archive yet. */
+    if (first >= cap_ms)
+      break;
+    gint64 day = wb_day_start_ms(tz, first);
     gint64 day_end = MIN(wb_day_end_ms(tz, day), cap_ms);
     WbKpiCounts so_far = {0};
     for (gint64 start = day; start < day_end;) {

@@ -305,6 +305,25 @@ START_TEST(test_backfill_stops_at_now)
 }
 END_TEST
 
+START_TEST(test_backfill_of_future_data_ends)
+{
+  Engine x;
+  engine_open(&x);
+  g_autoptr(GError) error = NULL;
+  /* A call dated a day after now (a phone system's clock set wrong): the
+   * archive fills up to now and stops; the future rows wait for their
+   * time instead of holding the backfill in a loop. */
+  g_autofree char *lines = g_strdup_printf("%d|1.1|policy|NONE|ENTERQUEUE||13800000001|1\n"
+                                           "%d|2.1|policy|NONE|ENTERQUEUE||13800000002|1\n",
+                                           T0 + 100, T0 + 100 + 86400);
+  feed(&x, lines);
+  ck_assert(wb_sampler_backfill(x.e.rrd, x.e.store, x.e.cfg, x.e.tz, (T0 + 100) * 1000LL,
+                                (T0 + 86501) * 1000LL, (T0 + 400) * 1000LL, &error));
+  ck_assert_int_eq(wb_rrd_archive_last(x.e.rrd, "total"), T0 + 400);
+  engine_close(&x);
+}
+END_TEST
+
 static Suite *
 rrd_suite(void)
 {
@@ -316,6 +335,7 @@ rrd_suite(void)
   tcase_add_test(tc, test_sampler_counts_since_previous);
   tcase_add_test(tc, test_backfill_from_intervals);
   tcase_add_test(tc, test_backfill_stops_at_now);
+  tcase_add_test(tc, test_backfill_of_future_data_ends);
   suite_add_tcase(s, tc);
   return s;
 }
