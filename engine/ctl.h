@@ -3,11 +3,16 @@
 
 #include <glib.h>
 
+#include "engine/config.h"
+
 G_BEGIN_DECLS
 
 /* wallboardctl key add SOURCE | list | revoke SOURCE: ingest keys. Works
  * beside a running daemon (the store takes concurrent writers). Returns
  * the exit status. */
+/* The configuration of a command ([store] state_dir set from --state-dir)
+ * and its time zone; NULL after printing why. */
+WbConfig *wb_ctl_config(const char *config, const char *state_dir, GTimeZone **tz);
 int wb_ctl_key(const char *config, const char *state_dir, char **args, int n);
 int wb_ctl_token(const char *config, const char *state_dir, char **args, int n);
 

@@ -86,18 +86,11 @@ wb_ctl_coverage(const char *config, const char *state_dir, const char *from_text
                 const char *to_text, gboolean json)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(WbConfig) cfg = wb_config_new_defaults();
 
-  if ((config != NULL && !wb_config_load_file(cfg, config, &error)) ||
-      (state_dir != NULL && !wb_config_set(cfg, "store", "state_dir", state_dir, &error))) {
-    g_printerr("wallboardctl: %s\n", error->message);
+  g_autoptr(GTimeZone) tz = NULL;
+  g_autoptr(WbConfig) cfg = wb_ctl_config(config, state_dir, &tz);
+  if (cfg == NULL)
     return 1;
-  }
-  g_autoptr(GTimeZone) tz = g_time_zone_new_identifier(cfg->timezone);
-  if (tz == NULL) {
-    g_printerr("wallboardctl: [kpi] timezone: unknown time zone '%s'\n", cfg->timezone);
-    return 1;
-  }
   WbClock clock = {.rate = 1.0};
   gint64 now = wb_clock_now_ms(&clock);
   gint64 from = wb_day_start_ms(tz, now), to = wb_day_end_ms(tz, now);

@@ -127,3 +127,22 @@ wb_ctl_token(const char *config, const char *state_dir, char **args, int n)
   g_print("%s\n", token);
   return 0;
 }
+
+WbConfig *
+wb_ctl_config(const char *config, const char *state_dir, GTimeZone **tz)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WbConfig) cfg = wb_config_new_defaults();
+
+  if ((config != NULL && !wb_config_load_file(cfg, config, &error)) ||
+      (state_dir != NULL && !wb_config_set(cfg, "store", "state_dir", state_dir, &error))) {
+    g_printerr("wallboardctl: %s\n", error->message);
+    return NULL;
+  }
+  *tz = g_time_zone_new_identifier(cfg->timezone);
+  if (*tz == NULL) {
+    g_printerr("wallboardctl: [kpi] timezone: unknown time zone '%s'\n", cfg->timezone);
+    return NULL;
+  }
+  return g_steal_pointer(&cfg);
+}

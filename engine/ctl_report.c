@@ -16,23 +16,16 @@ wb_ctl_report(const char *config, const char *state_dir, const char *kind_name,
               const char *period_text, const char *out_dir)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(WbConfig) cfg = wb_config_new_defaults();
   WbReportKind kind;
 
   if (!wb_report_kind_from_name(kind_name, &kind)) {
     g_printerr("wallboardctl: report: KIND is daily, monthly, quarterly, annual or thematic\n");
     return 2;
   }
-  if ((config != NULL && !wb_config_load_file(cfg, config, &error)) ||
-      (state_dir != NULL && !wb_config_set(cfg, "store", "state_dir", state_dir, &error))) {
-    g_printerr("wallboardctl: %s\n", error->message);
+  g_autoptr(GTimeZone) tz = NULL;
+  g_autoptr(WbConfig) cfg = wb_ctl_config(config, state_dir, &tz);
+  if (cfg == NULL)
     return 1;
-  }
-  g_autoptr(GTimeZone) tz = g_time_zone_new_identifier(cfg->timezone);
-  if (tz == NULL) {
-    g_printerr("wallboardctl: [kpi] timezone: unknown time zone '%s'\n", cfg->timezone);
-    return 1;
-  }
   WbClock clock = {.rate = 1.0};
   WbReportPeriod period;
   if (!wb_report_period_parse(kind, period_text, tz, wb_clock_now_ms(&clock), &period, &error)) {
