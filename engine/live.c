@@ -511,6 +511,20 @@ apply_ring_noanswer(WbLive *live, const WbEvent *ev)
   changed(live, c, seq, &b);
 }
 
+/* A waiting entry whose caller left unseen at ts: offered, neither
+ * answered nor abandoned (a restart, a resync after a gap). */
+static void
+end_lost(WbLive *live, LiveCall *c, gint32 i, gint64 ts)
+{
+  WbCallRecord *e = entry(c, i);
+  Before b;
+  before_take(c, i, &b);
+  e->outcome = WB_OUTCOME_LOST;
+  e->end_ms = ts;
+  e->wait_ms = ts - e->enqueue_ms;
+  changed(live, c, i, &b);
+}
+
 /* The phone system restarted: what it had in progress is gone. */
 static void
 apply_restart(WbLive *live, const WbEvent *ev)
@@ -528,19 +542,18 @@ apply_restart(WbLive *live, const WbEvent *ev)
       WbCallRecord *e = entry(c, (gint32)i);
       gboolean waiting = e->outcome == WB_OUTCOME_WAITING && ev->ts_ms >= e->enqueue_ms;
       gboolean talking = e->outcome == WB_OUTCOME_CONNECTED && ev->ts_ms >= e->answer_ms;
-      if (!waiting && !talking)
+      if (waiting) {
+        end_lost(live, c, (gint32)i, ev->ts_ms);
+        continue;
+      }
+      if (!talking)
         continue;
       Before b;
       before_take(c, (gint32)i, &b);
       e->end_ms = ev->ts_ms;
-      if (waiting) {
-        e->outcome = WB_OUTCOME_LOST;
-        e->wait_ms = ev->ts_ms - e->enqueue_ms;
-      } else {
-        e->outcome = WB_OUTCOME_COMPLETED;
-        e->talk_ms = ev->ts_ms - e->answer_ms;
-        e->ended_by = WB_ENDED_BY_SYSTEM;
-      }
+      e->outcome = WB_OUTCOME_COMPLETED;
+      e->talk_ms = ev->ts_ms - e->answer_ms;
+      e->ended_by = WB_ENDED_BY_SYSTEM;
       changed(live, c, (gint32)i, &b);
     }
   }
@@ -603,12 +616,7 @@ apply_sync_sweep(WbLive *live, const WbEvent *ev)
                            g_array_index(c->synced_ms, gint64, i) == ev->ts_ms;
       if (e->outcome != WB_OUTCOME_WAITING || e->enqueue_ms >= ev->ts_ms || confirmed)
         continue;
-      Before b;
-      before_take(c, (gint32)i, &b);
-      e->outcome = WB_OUTCOME_LOST;
-      e->end_ms = ev->ts_ms;
-      e->wait_ms = ev->ts_ms - e->enqueue_ms;
-      changed(live, c, (gint32)i, &b);
+      end_lost(live, c, (gint32)i, ev->ts_ms);
     }
   }
 }
