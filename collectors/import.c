@@ -152,6 +152,15 @@ blank(const char *s)
 }
 
 /* A grid header: "2026-12-01", "2026/12/1", "2026.12.1" or "2026年12月1日". */
+/* A roster's day: years outside 1971-9998 are not a roster's and would
+ * leave the range a GDateTime can hold once moved to the centre's zone. */
+static gboolean
+valid_day(int y, int m, int d)
+{
+  return y >= 1971 && y <= 9998 && m >= 1 && m <= 12 && d >= 1 && d <= 31 &&
+         g_date_valid_dmy((GDateDay)d, (GDateMonth)m, (GDateYear)y);
+}
+
 static gboolean
 parse_day_header(const char *text, int *y, int *m, int *d)
 {
@@ -159,9 +168,9 @@ parse_day_header(const char *text, int *y, int *m, int *d)
   char s1 = 0, s2 = 0;
   if (sscanf(text, "%4d%c%2d%c%2d%n", y, &s1, m, &s2, d, &n) == 5 && s1 == s2 &&
       (s1 == '-' || s1 == '/' || s1 == '.') && text[n] == '\0')
-    return g_date_valid_dmy((GDateDay)*d, (GDateMonth)*m, (GDateYear)*y);
+    return valid_day(*y, *m, *d);
   if (sscanf(text, "%4d年%2d月%2d日%n", y, m, d, &n) == 3 && text[n] == '\0')
-    return g_date_valid_dmy((GDateDay)*d, (GDateMonth)*m, (GDateYear)*y);
+    return valid_day(*y, *m, *d);
   return FALSE;
 }
 

@@ -383,6 +383,12 @@ START_TEST(test_roster_grid)
   assert_error(&x, "use one layout");
   ck_assert(!run(&x, WB_IMPORT_ROSTER, "staff,2026-12-01,2026-12-1\n1001,早,早\n", -1));
   assert_error(&x, "the same day");
+  /* A year no roster has (here the first, whose midnight in the centre's
+   * zone falls before any time a clock can hold) is not a day column. */
+  ck_assert(run(&x, WB_IMPORT_ROSTER, "staff,0001-01-01,2026-12-01\n1001,休,早\n", -1));
+  ck_assert_uint_eq(x.r.ignored->len, 1);
+  ck_assert_str_eq(g_ptr_array_index(x.r.ignored, 0), "0001-01-01");
+  ck_assert_uint_eq(x.r.events, 1);
   run_clear(&x);
 }
 END_TEST
