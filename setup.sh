@@ -20,15 +20,18 @@ esac
 
 # What building and running need (glib-networking: GIO's TLS, for [ami] tls).
 build_debs=(meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libjson-glib-dev
-  libsqlite3-dev libwebsockets-dev libwebsockets-evlib-glib libsodium-dev librrd-dev libcsv-dev
-  glib-networking check tzdata fonts-noto-cjk)
+  libsqlite3-dev libwebsockets-dev libwebsockets-evlib-glib libsodium-dev libsystemd-dev librrd-dev
+  libcsv-dev libxlsxwriter-dev glib-networking check tzdata fonts-noto-cjk)
 # What the test suite needs besides: a second compiler and the sanitizer
 # runtime, the format check, Debian's Python with websockets for the
 # integration tests, Chromium for the browser tests, the stock rrdtool and
 # rrdcached that the archive is checked against, openssl to make the AMI
-# TLS test's certificate (not in a minimal Debian 12).
-test_debs=(clang clang-format libclang-rt-14-dev python3 python3-websockets sqlite3
-  chromium rrdtool rrdcached openssl)
+# TLS test's certificate (not in a minimal Debian 12), openpyxl to read the
+# reports' XLSX back, prometheus-client to parse /metrics, systemd-analyze
+# to verify the units, debhelper and git to build the Debian package.
+test_debs=(clang clang-format libclang-rt-14-dev python3 python3-websockets python3-openpyxl
+  python3-prometheus-client sqlite3 chromium rrdtool rrdcached openssl systemd debhelper
+  dpkg-dev git)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then

@@ -472,6 +472,24 @@ load_open(WbAlerts *a, gint64 now_ms, GError **error)
   return TRUE;
 }
 
+/* A failed commit drops the store's batch, with the alert rows raised or
+ * cleared in it: the states follow the table again, so an alert whose row
+ * was lost is raised anew, and stored once the store can write. */
+void
+wb_alerts_resync(WbAlerts *a, gint64 now_ms)
+{
+  GHashTableIter it;
+  gpointer v;
+  g_autoptr(GError) error = NULL;
+
+  g_hash_table_iter_init(&it, a->states);
+  while (g_hash_table_iter_next(&it, NULL, &v))
+    ((State *)v)->alert_id = 0;
+  if (!load_open(a, now_ms, &error))
+    g_warning("%s", error->message);
+  a->version++;
+}
+
 WbAlerts *
 wb_alerts_new(WbStore *store, const WbConfig *cfg, GTimeZone *tz, gint64 now_ms, GError **error)
 {

@@ -9,6 +9,7 @@
 #include "engine/alerts.h"
 #include "engine/alerts_private.h"
 #include "engine/live.h"
+#include "engine/metrics.h"
 #include "engine/store_private.h"
 #include "engine/workforce/staffing.h"
 
@@ -217,7 +218,6 @@ static void
 collect_collectors(WbAlerts *a, WbEngine *e, GHashTable *down_since, gint64 now_ms)
 {
   gint64 wall_ms = g_get_real_time() / 1000;
-  gint64 started_ms = wall_ms - (g_get_monotonic_time() - e->started_us) / 1000;
   Batch silent, down;
   batch_init(&silent);
   batch_init(&down);
@@ -231,8 +231,9 @@ collect_collectors(WbAlerts *a, WbEngine *e, GHashTable *down_since, gint64 now_
       c->ops->stats(c, k, &st);
       const char *source = c->ops->source(c, k);
       g_autofree char *scope = g_strconcat("collector:", source, NULL);
-      gint64 last = MAX(st.last_event_ms, started_ms);
-      batch_add(&silent, scope, source, MAX(wall_ms - last, 0) / 1000.0, NAN, 0);
+      /* The same measure as /healthz's, so both agree. */
+      batch_add(&silent, scope, source, wb_metrics_collector_silence_s(e, st.last_event_ms), NAN,
+                0);
       if (st.connected != 0) {
         g_hash_table_remove(down_since, source);
         continue;
@@ -280,6 +281,8 @@ collect_store(WbAlerts *a, WbEngine *e, WbAlertsCollectState *cs, gint64 now_ms)
     gint64 pair[2] = {now_ms, (gint64)(bs.store_errors - cs->errors_total)};
     g_array_append_vals(cs->store_errors, pair, 2);
     cs->errors_total = bs.store_errors;
+    /* The failure may have dropped alert rows of the batch. */
+    wb_alerts_resync(a, now_ms);
   }
   while (cs->store_errors->len >= 2 &&
          g_array_index(cs->store_errors, gint64, 0) <= now_ms - STORE_ERRORS_MS)

@@ -17,5 +17,8 @@ typedef struct {
 } WbAlertsCollectState;
 
 WbAlertsCollectState *wb_alerts_collect_state(WbAlerts *a);
+/* Makes the rules' states agree with the alerts table again, after a
+ * failed commit of the store. */
+void wb_alerts_resync(WbAlerts *a, gint64 now_ms);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 #include "engine/api_attendance.h"
 #include "engine/api_auth.h"
 #include "engine/api_notes.h"
+#include "engine/api_reports.h"
 #include "engine/api_alerts.h"
 
 #include <json-glib/json-glib.h>
@@ -15,6 +16,7 @@
 #include "engine/interval.h"
 #include "engine/kpi_json.h"
 #include "engine/live_json.h"
+#include "engine/metrics.h"
 #include "engine/query.h"
 #include "engine/users.h"
 #include "engine/workforce/coverage.h"
@@ -31,6 +33,9 @@ wb_api_reply_clear(WbApiReply *reply)
 {
   g_clear_pointer(&reply->body, g_free);
   g_clear_pointer(&reply->set_cookie, g_free);
+  g_clear_pointer(&reply->disposition, g_free);
+  reply->content_type = NULL;
+  reply->body_len = 0;
   reply->status = 0;
 }
 
@@ -512,6 +517,27 @@ add_collector_stats(JsonBuilder *b, WbEngine *e)
   json_builder_end_array(b);
 }
 
+/* Why /healthz fails (docs/protocol.md): empty when all is well. */
+static void
+add_problems(JsonBuilder *b, GPtrArray *problems)
+{
+  json_builder_set_member_name(b, "problems");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < problems->len; i++) {
+    const WbMetricsProblem *p = g_ptr_array_index(problems, i);
+    json_builder_begin_object(b);
+    wb_kpi_json_string(b, "check", p->check);
+    wb_kpi_json_string(b, "subject", p->subject);
+    wb_kpi_json_string(b, "message", p->message);
+    if (!isnan(p->silent_s)) {
+      wb_kpi_json_number(b, "silent_s", p->silent_s);
+      wb_kpi_json_number(b, "limit_s", p->limit_s);
+    }
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+}
+
 static void
 route_healthz(WbEngine *e, WbApiReply *out)
 {
@@ -519,12 +545,14 @@ route_healthz(WbEngine *e, WbApiReply *out)
   WbStoreStats ss;
   WbBusStats bs;
   WbLiveStats ls;
+  g_autoptr(GPtrArray) problems = wb_metrics_problems(e);
 
   wb_store_stats(e->store, &ss);
   wb_bus_stats(e->bus, &bs);
   wb_live_stats(e->live, &ls);
   json_builder_begin_object(b);
-  wb_kpi_json_string(b, "status", "ok");
+  wb_kpi_json_string(b, "status", problems->len == 0 ? "ok" : "failing");
+  add_problems(b, problems);
   wb_kpi_json_string(b, "version", WB_VERSION);
   wb_kpi_json_number(b, "uptime_s", (g_get_monotonic_time() - e->started_us) / 1e6);
   json_builder_set_member_name(b, "demo");
@@ -538,6 +566,7 @@ route_healthz(WbEngine *e, WbApiReply *out)
   wb_kpi_json_int(b, "quarantined", ss.quarantined);
   wb_kpi_json_number(b, "last_commit_ms", ss.last_commit_us / 1000.0);
   wb_kpi_json_int(b, "errors", bs.store_errors);
+  wb_kpi_json_int(b, "errors_since_commit", bs.errors_since_commit);
   json_builder_end_object(b);
   json_builder_set_member_name(b, "live");
   json_builder_begin_object(b);
@@ -547,6 +576,19 @@ route_healthz(WbEngine *e, WbApiReply *out)
   json_builder_end_object(b);
   json_builder_end_object(b);
   wb_api_reply_json(out, b);
+  /* A monitor (load balancer, systemd, Prometheus's blackbox) reads the
+   * status alone. */
+  if (problems->len > 0)
+    out->status = 503;
+}
+
+static void
+route_metrics(WbEngine *e, WbApiReply *out)
+{
+  out->status = 200;
+  out->body = wb_metrics_text(e, wb_clock_now_ms(&e->clock));
+  out->body_len = strlen(out->body);
+  out->content_type = WB_METRICS_CONTENT_TYPE;
 }
 
 static void
@@ -928,13 +970,14 @@ route_training(WbEngine *e, GHashTable *query, WbApiReply *out)
  * and up); a supervisor, manager or admin (people's records); an auditor
  * or admin (the audit trail); an admin (accounts); an ingest key. By token
  * or by session alike (DESIGN.md section 10, docs/security.md). */
-typedef enum { OPEN, DISPLAY, SUPERVISOR, AUDIT, ADMIN, INGEST } Need;
+typedef enum { OPEN, DISPLAY, SUPERVISOR, MANAGER, AUDIT, ADMIN, INGEST } Need;
 
-static const char *const need_names[] = {"open",  "display", "supervisor",
+static const char *const need_names[] = {"open",  "display", "supervisor", "manager",
                                          "audit", "admin",   "ingest"};
 
 typedef enum {
   ROUTE_HEALTHZ,
+  ROUTE_METRICS,
   ROUTE_DEFINITIONS,
   ROUTE_LIVE,
   ROUTE_KPI,
@@ -960,6 +1003,11 @@ typedef enum {
   ROUTE_ROUTES,
   ROUTE_ALERTS,
   ROUTE_ALERT_ACK,
+  ROUTE_REPORTS,
+  ROUTE_REPORTS_RUN,
+  ROUTE_REPORT_FILE,
+  ROUTE_REPORT_TEXT,
+  ROUTE_REPORT_TEXT_SET,
 } RouteId;
 
 static const struct {
@@ -968,6 +1016,7 @@ static const struct {
   gboolean post; /* takes POST, else GET and HEAD */
 } routes[] = {
     [ROUTE_HEALTHZ] = {"/healthz", OPEN, FALSE},
+    [ROUTE_METRICS] = {"/metrics", OPEN, FALSE},
     [ROUTE_DEFINITIONS] = {"/api/v1/definitions", OPEN, FALSE},
     [ROUTE_LIVE] = {"/api/v1/live", DISPLAY, FALSE},
     [ROUTE_KPI] = {"/api/v1/kpi", DISPLAY, FALSE},
@@ -993,6 +1042,11 @@ static const struct {
     [ROUTE_ROUTES] = {"/api/v1/routes", OPEN, FALSE},
     [ROUTE_ALERTS] = {"/api/v1/alerts", SUPERVISOR, FALSE},
     [ROUTE_ALERT_ACK] = {"/api/v1/alerts/*/ack", SUPERVISOR, TRUE},
+    [ROUTE_REPORTS] = {"/api/v1/reports", MANAGER, FALSE},
+    [ROUTE_REPORTS_RUN] = {"/api/v1/reports", MANAGER, TRUE},
+    [ROUTE_REPORT_FILE] = {"/api/v1/reports/files/*/*", MANAGER, FALSE},
+    [ROUTE_REPORT_TEXT] = {"/api/v1/reports/text", MANAGER, FALSE},
+    [ROUTE_REPORT_TEXT_SET] = {"/api/v1/reports/text", MANAGER, TRUE},
 };
 
 /* Every route with its method and what it needs: the access table that
@@ -1022,6 +1076,7 @@ role_meets(WbRole role, Need need)
 {
   switch (need) {
   case SUPERVISOR: return wb_users_role_supervises(role);
+  case MANAGER: return role == WB_ROLE_MANAGER || role == WB_ROLE_ADMIN;
   case AUDIT: return wb_users_role_audits(role);
   case ADMIN: return role == WB_ROLE_ADMIN;
   default: return role != WB_ROLE_NONE;
@@ -1064,9 +1119,7 @@ wb_api_handle(WbEngine *e, const WbApiRequest *req, WbApiReply *out)
   const char *path = req->path;
   GHashTable *query = req->query;
 
-  out->status = 0;
-  out->body = NULL;
-  out->set_cookie = NULL;
+  memset(out, 0, sizeof(*out));
   /* A path may have a GET and a POST route: the one taking the method. */
   for (gsize i = 0; i < G_N_ELEMENTS(routes); i++)
     if (path_matches(routes[i].path, path) && (found < 0 || method_allowed(i, method)))
@@ -1106,6 +1159,7 @@ wb_api_handle(WbEngine *e, const WbApiRequest *req, WbApiReply *out)
     if (!role_meets(caller.role, need)) {
       wb_api_reply_error(out, 403, "%s needs %s, not %s", routes[found].path,
                          need == SUPERVISOR ? "a supervisor, manager or admin"
+                         : need == MANAGER  ? "a manager or admin"
                          : need == AUDIT    ? "an auditor or admin"
                          : need == ADMIN    ? "an admin"
                                             : "a display token",
@@ -1115,6 +1169,7 @@ wb_api_handle(WbEngine *e, const WbApiRequest *req, WbApiReply *out)
   }
   switch ((RouteId)found) {
   case ROUTE_HEALTHZ: route_healthz(e, out); break;
+  case ROUTE_METRICS: route_metrics(e, out); break;
   case ROUTE_DEFINITIONS: route_definitions(out); break;
   case ROUTE_LIVE: route_live(e, out); break;
   case ROUTE_KPI: route_kpi(e, query, out); break;
@@ -1140,5 +1195,10 @@ wb_api_handle(WbEngine *e, const WbApiRequest *req, WbApiReply *out)
   case ROUTE_ROUTES: route_routes(out); break;
   case ROUTE_ALERTS: wb_api_alerts_list(e, query, out); break;
   case ROUTE_ALERT_ACK: wb_api_alerts_ack(e, req, &caller, out); break;
+  case ROUTE_REPORTS: wb_api_reports_list(e, out); break;
+  case ROUTE_REPORTS_RUN: wb_api_reports_run(e, req, &caller, out); break;
+  case ROUTE_REPORT_FILE: wb_api_reports_file(e, req, &caller, out); break;
+  case ROUTE_REPORT_TEXT: wb_api_reports_text(e, query, out); break;
+  case ROUTE_REPORT_TEXT_SET: wb_api_reports_text_set(e, req, &caller, out); break;
   }
 }

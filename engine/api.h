@@ -16,8 +16,13 @@ G_BEGIN_DECLS
 
 typedef struct {
   guint status;
-  char *body;       /* JSON */
+  char *body;       /* JSON, or a file's bytes when content_type is set */
   char *set_cookie; /* a Set-Cookie header's value, or NULL */
+  /* A file (a report's download): its type, its length (body need not
+   * end in NUL) and a Content-Disposition value, or NULL. */
+  const char *content_type; /* static; NULL: JSON */
+  gsize body_len;
+  char *disposition;
 } WbApiReply;
 
 void wb_api_reply_clear(WbApiReply *reply);

@@ -23,6 +23,7 @@ G_BEGIN_DECLS
 #define WB_AUDIT_CONFIG "config_change"
 #define WB_AUDIT_USER "user_change"
 #define WB_AUDIT_ALERT_ACK "alert_ack"
+#define WB_AUDIT_REPORT_TEXT "report_text" /* a report's problems-and-rectification text */
 
 /* Writes one row now (outside the event batch: an audit row never waits
  * for, nor rolls back with, ingested events). actor, target, detail and

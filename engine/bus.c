@@ -27,6 +27,7 @@ static void
 note_error(WbBus *bus, const GError *error)
 {
   bus->stats.store_errors++;
+  bus->stats.errors_since_commit++;
   /* One line per distinct failure, not one per event of a full disk. */
   if (strcmp(bus->stats.last_error, error->message) != 0)
     g_warning("%s", error->message);
@@ -285,8 +286,12 @@ wb_bus_flush(WbBus *bus, GError **error)
   if (!wb_store_pending(bus->store) && g_hash_table_size(bus->calls) == 0 && bus->spans->len == 0 &&
       wb_intervals_dirty(bus->intervals) == 0)
     return TRUE;
-  if (commit(bus, &local))
+  if (commit(bus, &local)) {
+    bus->stats.errors_since_commit = 0;
+    bus->stats.commit_failed = FALSE;
     return TRUE;
+  }
+  bus->stats.commit_failed = TRUE;
   note_error(bus, local);
   g_propagate_error(error, local);
   return FALSE;

@@ -23,6 +23,10 @@ typedef struct WbBus WbBus;
 
 typedef struct {
   guint64 store_errors;
+  /* Failures since the last good commit, and whether the last commit
+   * attempt failed: the store cannot commit now (/healthz). */
+  guint64 errors_since_commit;
+  gboolean commit_failed;
   char last_error[256];
 } WbBusStats;
 

@@ -174,6 +174,17 @@ static const KeyDef keys[] = {
   {"holidays", "file", TYPE_STRING, "", 0, 0, OFF(holidays_file),
    "A local calendar file in the YYYY.json format (docs/kpi.md, Attendance and holidays), "
    "read after data_dir: its days replace the shipped ones of the same dates. Empty: none."},
+  {"report", "centre_name", TYPE_STRING, "陕西省12367出入境服务热线", 0, 0, OFF(report_centre_name),
+   "The centre's name on the cover of every management report."},
+  {"report", "schedule", TYPE_LIST, "daily;monthly;quarterly;annual", 0, 0,
+   OFF(report_schedule),
+   "Reports the daemon makes by itself, each once its period has ended (the annual review "
+   "from 1 December, for the year in progress): any of daily, monthly, quarterly, annual; "
+   "empty for none (installs that use the systemd timers instead). A period that already "
+   "has a run, or holds no call at all, is skipped; one missed while the daemon was down "
+   "is made when it starts."},
+  {"report", "schedule_hour", TYPE_INT, "2", 0, 23, OFF(report_schedule_hour),
+   "Local hour of the day, after the period's end, from which a scheduled report is made."},
   {"rrd", "enabled", TYPE_BOOL, "true", 0, 0, OFF(rrd_enabled),
    "Keep the RRD archive (trends, series API, graphs): one file of about 56 MB per "
    "queue, agent and the total."},
@@ -1035,4 +1046,277 @@ wb_config_example_file(void)
                      "#op = <\n#threshold = 0.7\n#clear = 0.75\n#for_s = 600\n#min_calls = 5\n"
                      "#quiet_hours = 22:00-07:00\n");
   return g_string_free(s, FALSE);
+}
+
+/* Copies, comparisons and single keys, for a reload of the file while the
+ * daemon runs (engine/reload.h). A field added to one of the named
+ * groups' structs must be added to its copy and equal functions here. */
+
+static gboolean
+strv_equal(char *const *a, char *const *b)
+{
+  if (a == NULL || b == NULL)
+    return (a == NULL || *a == NULL) && (b == NULL || *b == NULL);
+  return g_strv_equal((const char *const *)a, (const char *const *)b);
+}
+
+static gboolean
+key_equal(const WbConfig *a, const WbConfig *b, const KeyDef *k)
+{
+  gconstpointer fa = G_STRUCT_MEMBER_P(a, k->offset);
+  gconstpointer fb = G_STRUCT_MEMBER_P(b, k->offset);
+  switch (k->type) {
+  case TYPE_STRING:
+  case TYPE_BANDS: return g_strcmp0(*(char *const *)fa, *(char *const *)fb) == 0;
+  case TYPE_INT:
+  case TYPE_MONTH_DAY: return *(const gint *)fa == *(const gint *)fb;
+  case TYPE_INT64: return *(const gint64 *)fa == *(const gint64 *)fb;
+  case TYPE_DOUBLE: return *(const gdouble *)fa == *(const gdouble *)fb;
+  case TYPE_BOOL: return !*(const gboolean *)fa == !*(const gboolean *)fb;
+  case TYPE_LIST: return strv_equal(*(char **const *)fa, *(char **const *)fb);
+  case TYPE_VARIANT: return *(const WbSlVariant *)fa == *(const WbSlVariant *)fb;
+  }
+  return FALSE;
+}
+
+static void
+key_copy(WbConfig *dst, const WbConfig *src, const KeyDef *k)
+{
+  gpointer fd = field(dst, k);
+  gconstpointer fs = G_STRUCT_MEMBER_P(src, k->offset);
+  switch (k->type) {
+  case TYPE_STRING:
+  case TYPE_BANDS:
+    g_free(*(char **)fd);
+    *(char **)fd = g_strdup(*(char *const *)fs);
+    break;
+  case TYPE_INT:
+  case TYPE_MONTH_DAY: *(gint *)fd = *(const gint *)fs; break;
+  case TYPE_INT64: *(gint64 *)fd = *(const gint64 *)fs; break;
+  case TYPE_DOUBLE: *(gdouble *)fd = *(const gdouble *)fs; break;
+  case TYPE_BOOL: *(gboolean *)fd = *(const gboolean *)fs; break;
+  case TYPE_LIST:
+    g_strfreev(*(char ***)fd);
+    *(char ***)fd = g_strdupv(*(char **const *)fs);
+    break;
+  case TYPE_VARIANT: *(WbSlVariant *)fd = *(const WbSlVariant *)fs; break;
+  }
+}
+
+static gboolean
+kpi_equal(const WbKpiSettings *a, const WbKpiSettings *b)
+{
+  return a->sl_threshold_s == b->sl_threshold_s && a->sl_variant == b->sl_variant &&
+         !a->sl_exclude_short_abandons == !b->sl_exclude_short_abandons &&
+         a->short_abandon_s == b->short_abandon_s;
+}
+
+static const char *
+queue_key(gconstpointer p)
+{
+  return ((const WbQueueConfig *)p)->key;
+}
+
+static gboolean
+queue_equal(gconstpointer pa, gconstpointer pb)
+{
+  const WbQueueConfig *a = pa, *b = pb;
+  return g_strcmp0(a->name, b->name) == 0 && kpi_equal(&a->kpi, &b->kpi) &&
+         a->target_answer_rate == b->target_answer_rate &&
+         a->target_service_level == b->target_service_level &&
+         strv_equal(a->wrapup_reasons, b->wrapup_reasons);
+}
+
+static gpointer
+queue_copy(gconstpointer p)
+{
+  const WbQueueConfig *s = p;
+  WbQueueConfig *q = g_memdup2(s, sizeof *s);
+  q->key = g_strdup(s->key);
+  q->name = g_strdup(s->name);
+  q->wrapup_reasons = g_strdupv(s->wrapup_reasons);
+  return q;
+}
+
+static const char *
+agent_key(gconstpointer p)
+{
+  return ((const WbAgentConfig *)p)->key;
+}
+
+static gboolean
+agent_equal(gconstpointer pa, gconstpointer pb)
+{
+  const WbAgentConfig *a = pa, *b = pb;
+  return g_strcmp0(a->name, b->name) == 0 && strv_equal(a->aliases, b->aliases);
+}
+
+static gpointer
+agent_copy(gconstpointer p)
+{
+  const WbAgentConfig *s = p;
+  WbAgentConfig *a = g_new0(WbAgentConfig, 1);
+  a->key = g_strdup(s->key);
+  a->name = g_strdup(s->name);
+  a->aliases = g_strdupv(s->aliases);
+  return a;
+}
+
+static const char *
+shift_key(gconstpointer p)
+{
+  return ((const WbShiftConfig *)p)->code;
+}
+
+static gboolean
+shift_equal(gconstpointer pa, gconstpointer pb)
+{
+  const WbShiftConfig *a = pa, *b = pb;
+  return g_strcmp0(a->label, b->label) == 0 && g_strcmp0(a->role, b->role) == 0 &&
+         a->start_min == b->start_min && a->end_min == b->end_min &&
+         a->summer_start_min == b->summer_start_min && a->summer_end_min == b->summer_end_min &&
+         a->winter_start_min == b->winter_start_min && a->winter_end_min == b->winter_end_min;
+}
+
+static gpointer
+shift_copy(gconstpointer p)
+{
+  const WbShiftConfig *s = p;
+  WbShiftConfig *c = g_memdup2(s, sizeof *s);
+  c->code = g_strdup(s->code);
+  c->label = g_strdup(s->label);
+  c->role = g_strdup(s->role);
+  return c;
+}
+
+static const char *
+group_key(gconstpointer p)
+{
+  return ((const WbConfigGroup *)p)->name;
+}
+
+static gboolean
+group_equal(gconstpointer pa, gconstpointer pb)
+{
+  const WbConfigGroup *a = pa, *b = pb;
+  return strv_equal(a->keys, b->keys) && strv_equal(a->values, b->values);
+}
+
+static gpointer
+group_copy(gconstpointer p)
+{
+  const WbConfigGroup *s = p;
+  WbConfigGroup *g = g_new0(WbConfigGroup, 1);
+  g->name = g_strdup(s->name);
+  g->keys = g_strdupv(s->keys);
+  g->values = g_strdupv(s->values);
+  return g;
+}
+
+/* The families of named groups: [queue.NAME] and the others. */
+typedef struct {
+  const char *group; /* without the dot */
+  gsize offset;      /* of the GPtrArray in WbConfig */
+  const char *(*key)(gconstpointer);
+  gboolean (*equal)(gconstpointer, gconstpointer);
+  gpointer (*copy)(gconstpointer);
+} Family;
+
+static const Family families[] = {
+    {"queue", OFF(queues), queue_key, queue_equal, queue_copy},
+    {"agent", OFF(agents), agent_key, agent_equal, agent_copy},
+    {"shift", OFF(shifts), shift_key, shift_equal, shift_copy},
+    {"alert", OFF(alert_groups), group_key, group_equal, group_copy},
+};
+
+static GPtrArray *
+family_array(const WbConfig *cfg, const Family *f)
+{
+  return G_STRUCT_MEMBER(GPtrArray *, cfg, f->offset);
+}
+
+static gint
+family_find(GPtrArray *array, const Family *f, const char *name)
+{
+  for (guint i = 0; i < array->len; i++)
+    if (g_strcmp0(f->key(g_ptr_array_index(array, i)), name) == 0)
+      return (gint)i;
+  return -1;
+}
+
+WbConfig *
+wb_config_copy(const WbConfig *cfg)
+{
+  WbConfig *c = wb_config_new_defaults();
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+    key_copy(c, cfg, &keys[i]);
+  for (gsize f = 0; f < G_N_ELEMENTS(families); f++) {
+    GPtrArray *from = family_array(cfg, &families[f]);
+    for (guint i = 0; i < from->len; i++)
+      g_ptr_array_add(family_array(c, &families[f]), families[f].copy(g_ptr_array_index(from, i)));
+  }
+  return c;
+}
+
+static gint
+name_cmp(gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void
+family_changes(const WbConfig *a, const WbConfig *b, const Family *f, GPtrArray *out)
+{
+  GPtrArray *xa = family_array(a, f), *xb = family_array(b, f);
+  g_autoptr(GPtrArray) names = g_ptr_array_new();
+  for (guint i = 0; i < xa->len; i++)
+    g_ptr_array_add(names, (gpointer)f->key(g_ptr_array_index(xa, i)));
+  for (guint i = 0; i < xb->len; i++)
+    if (family_find(xa, f, f->key(g_ptr_array_index(xb, i))) < 0)
+      g_ptr_array_add(names, (gpointer)f->key(g_ptr_array_index(xb, i)));
+  g_ptr_array_sort(names, name_cmp);
+  for (guint i = 0; i < names->len; i++) {
+    const char *name = g_ptr_array_index(names, i);
+    gint ia = family_find(xa, f, name), ib = family_find(xb, f, name);
+    if (ia < 0 || ib < 0 || !f->equal(g_ptr_array_index(xa, ia), g_ptr_array_index(xb, ib)))
+      g_ptr_array_add(out, g_strconcat(f->group, ".", name, NULL));
+  }
+}
+
+GPtrArray *
+wb_config_changes(const WbConfig *a, const WbConfig *b)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+    if (!key_equal(a, b, &keys[i]))
+      g_ptr_array_add(out, g_strconcat(keys[i].group, ".", keys[i].key, NULL));
+  for (gsize f = 0; f < G_N_ELEMENTS(families); f++)
+    family_changes(a, b, &families[f], out);
+  return out;
+}
+
+gboolean
+wb_config_copy_key(WbConfig *dst, const WbConfig *src, const char *name)
+{
+  const char *dot = strchr(name, '.');
+  if (dot == NULL)
+    return FALSE;
+  g_autofree char *group = g_strndup(name, (gsize)(dot - name));
+  const KeyDef *k = find_key(group, dot + 1);
+  if (k != NULL) {
+    key_copy(dst, src, k);
+    return TRUE;
+  }
+  for (gsize f = 0; f < G_N_ELEMENTS(families); f++) {
+    if (strcmp(families[f].group, group) != 0)
+      continue;
+    GPtrArray *xd = family_array(dst, &families[f]), *xs = family_array(src, &families[f]);
+    gint id = family_find(xd, &families[f], dot + 1), is = family_find(xs, &families[f], dot + 1);
+    if (id >= 0)
+      g_ptr_array_remove_index(xd, (guint)id);
+    if (is >= 0)
+      g_ptr_array_add(xd, families[f].copy(g_ptr_array_index(xs, is)));
+    return TRUE;
+  }
+  return FALSE;
 }

@@ -148,6 +148,10 @@ typedef struct {
   /* [holidays] */
   char *holidays_data_dir;
   char *holidays_file;
+  /* [report] */
+  char *report_centre_name;
+  char **report_schedule;
+  gint report_schedule_hour;
   /* [rrd] */
   gboolean rrd_enabled;
   char *rrd_dir;
@@ -224,5 +228,16 @@ GArray *wb_config_parse_bands(const char *text, GError **error);
 /* Generated documentation: a Markdown table and a commented example file. */
 char *wb_config_docs_markdown(void);
 char *wb_config_example_file(void);
+
+/* A deep copy (a report run reads its own while a reload replaces the
+ * daemon's). */
+WbConfig *wb_config_copy(const WbConfig *cfg);
+/* The keys whose values differ between a and b, "group.key" (g_free'd
+ * strings): the fixed keys in table order, then each named group that
+ * differs, appeared or went as a whole ("queue.policy", "alert.long_wait"). */
+GPtrArray *wb_config_changes(const WbConfig *a, const WbConfig *b);
+/* Sets one key of dst, named as wb_config_changes names it, to src's value
+ * (a named group: as in src, present or absent). FALSE: no such key. */
+gboolean wb_config_copy_key(WbConfig *dst, const WbConfig *src, const char *name);
 
 G_END_DECLS

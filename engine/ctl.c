@@ -61,6 +61,7 @@ typedef struct {
   char *title;
   char *out;
   char *period; /* report */
+  gboolean scheduled;
 } Options;
 
 static void
@@ -96,8 +97,10 @@ static const char usage[] =
     "                             named accounts, the TVs' display tokens\n"
     "  kpi                        KPIs of a scope over a window (default: total, today)\n"
     "  coverage                   minutes short of the minimum staff (default: today)\n"
-    "  report KIND [--period P] [--out DIR]   daily, monthly, quarterly, annual or thematic\n"
-    "                             report tables as CSV (default: the last whole period)\n"
+    "  report KIND [--period P] [--out DIR] [--scheduled]\n"
+    "                             a management report (daily, monthly, quarterly, annual,\n"
+    "                             thematic) in HTML, XLSX and CSV; default: the last whole\n"
+    "                             period, into STATE-DIR/reports/KIND-PERIOD, recorded\n"
     "  graph --metric M --out F   PNG or SVG graph of the RRD archive (default: total, today)";
 
 static gboolean
@@ -593,9 +596,12 @@ main(int argc, char **argv)
       {"title", 0, 0, G_OPTION_ARG_STRING, &o.title, "graph: title instead of scope and metrics",
        "TEXT"},
       {"out", 'o', 0, G_OPTION_ARG_FILENAME, &o.out,
-       "graph: output file, .png or .svg; report: the CSV directory", "FILE"},
+       "graph: output file, .png or .svg; report: write into this directory instead, unrecorded",
+       "FILE"},
       {"period", 0, 0, G_OPTION_ARG_STRING, &o.period,
        "report: 2026-11-28, 2026-11, 2026-Q4, 2026 or 2026-11-01..2026-11-15", "P"},
+      {"scheduled", 0, 0, G_OPTION_ARG_NONE, &o.scheduled,
+       "report: run by a timer: nothing if the period already has a run", NULL},
       {"dry-run", 0, 0, G_OPTION_ARG_NONE, &o.dry_run,
        "import KIND: check the files and report, store nothing", NULL},
       {"role", 0, 0, G_OPTION_ARG_STRING, &o.role,
@@ -642,7 +648,8 @@ main(int argc, char **argv)
     if (argc > 2)
       g_printerr("wallboardctl: coverage: unexpected argument '%s'\n", argv[2]);
   } else if (argc >= 2 && strcmp(argv[1], "report") == 0) {
-    rc = argc == 3 ? wb_ctl_report(o.config, o.state_dir, argv[2], o.period, o.out) : 2;
+    rc =
+        argc == 3 ? wb_ctl_report(o.config, o.state_dir, argv[2], o.period, o.out, o.scheduled) : 2;
     if (argc != 3)
       g_printerr("wallboardctl: report: one KIND: daily, monthly, quarterly, annual or thematic\n");
   } else if (argc >= 2 && strcmp(argv[1], "graph") == 0) {

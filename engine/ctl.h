@@ -47,11 +47,13 @@ int wb_ctl_erlang(int argc, char **argv);
 int wb_ctl_coverage(const char *config, const char *state_dir, const char *from, const char *to,
                     gboolean json);
 
-/* wallboardctl report KIND [--period P] [--out DIR]: a management report's
- * tables (engine/report.h) as CSV files in DIR (default
- * <state-dir>/reports/KIND-PERIOD); prints the directory. Returns the exit
- * status: 0, 1 no store or a failure, 2 a usage error. */
+/* wallboardctl report KIND [--period P] [--out DIR] [--scheduled]: a
+ * management report (engine/report/report.h) in every format, into
+ * <state-dir>/reports/KIND-PERIOD as a recorded run, or into DIR
+ * unrecorded; scheduled (a timer's run): recorded as "timer", and nothing
+ * done when the period already has a run. Prints the directory. Returns
+ * the exit status: 0, 1 no store or a failure, 2 a usage error. */
 int wb_ctl_report(const char *config, const char *state_dir, const char *kind, const char *period,
-                  const char *out_dir);
+                  const char *out_dir, gboolean scheduled);
 
 G_END_DECLS

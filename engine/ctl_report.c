@@ -1,5 +1,5 @@
-/* ctl_report.c: wallboardctl report KIND [--period P] [--out DIR]: the
- * tables of a management report (engine/report.h), one CSV each. */
+/* ctl_report.c: wallboardctl report KIND [--period P] [--out DIR]
+ * [--scheduled]: a management report (engine/report/report.h). */
 #define G_LOG_DOMAIN "wallboardctl"
 
 #include "engine/ctl.h"
@@ -9,11 +9,49 @@
 #include "engine/clock.h"
 #include "engine/config.h"
 #include "engine/engine.h"
-#include "engine/report.h"
+#include "engine/report/report.h"
+
+typedef struct {
+  const char *kind;
+  const char *period;
+} Progress;
+
+static void
+show_progress(const char *what, gpointer data)
+{
+  const Progress *p = data;
+  g_printerr("%s %s: %s…\n", p->kind, p->period, what);
+}
+
+/* --out: the outputs in that directory, no run recorded (an export). */
+static int
+write_to(WbStore *store, const WbConfig *cfg, GTimeZone *tz, const WbReportPeriod *period,
+         const char *out, Progress *progress)
+{
+  g_autoptr(GError) error = NULL;
+  if (progress != NULL)
+    show_progress("reading the store", progress);
+  g_autoptr(WbReport) report = wb_report_build(store, cfg, tz, period, &error);
+  WbReportText text;
+  if (report == NULL || !wb_report_text_get(store, period, &text, &error)) {
+    g_printerr("wallboardctl: report: %s\n", error->message);
+    return 1;
+  }
+  report->rectification = g_steal_pointer(&text.body);
+  wb_report_text_clear(&text);
+  if (progress != NULL)
+    show_progress("writing", progress);
+  if (!wb_report_write_all(report, out, &error)) {
+    g_printerr("wallboardctl: report: %s\n", error->message);
+    return 1;
+  }
+  g_print("%s\n", out);
+  return 0;
+}
 
 int
 wb_ctl_report(const char *config, const char *state_dir, const char *kind_name,
-              const char *period_text, const char *out_dir)
+              const char *period_text, const char *out_dir, gboolean scheduled)
 {
   g_autoptr(GError) error = NULL;
   WbReportKind kind;
@@ -38,23 +76,30 @@ wb_ctl_report(const char *config, const char *state_dir, const char *kind_name,
     g_printerr("wallboardctl: report: no database %s\n", db);
     return 1;
   }
-  gboolean tty = isatty(STDERR_FILENO);
-  if (tty)
-    g_printerr("%s %s: reading the store…\n", kind_name, period.text);
-  /* Its own connection, beside a running daemon: it only reads. */
+  Progress progress = {kind_name, period.text};
+  Progress *shown = isatty(STDERR_FILENO) ? &progress : NULL;
+  /* Its own connection, beside a running daemon. */
   g_autoptr(WbStore) store = wb_store_open(db, &error);
-  g_autoptr(WbReport) report =
-      store != NULL ? wb_report_build(store, cfg, tz, &period, &error) : NULL;
-  if (report == NULL) {
+  if (store == NULL) {
     g_printerr("wallboardctl: report: %s\n", error->message);
     return 1;
   }
-  g_autofree char *sub = g_strdup_printf("%s-%s", kind_name, period.text);
-  g_autofree char *out =
-      out_dir != NULL ? g_strdup(out_dir) : g_build_filename(dir, "reports", sub, NULL);
-  if (tty)
-    g_printerr("%s %s: writing %u tables…\n", kind_name, period.text, report->tables->len);
-  if (!wb_report_write_csv(report, out, &error)) {
+  if (out_dir != NULL)
+    return write_to(store, cfg, tz, &period, out_dir, shown);
+  gboolean exists = FALSE;
+  if (scheduled && !wb_report_run_exists(store, &period, &exists, &error)) {
+    g_printerr("wallboardctl: report: %s\n", error->message);
+    return 1;
+  }
+  if (exists) {
+    g_printerr("%s %s: already made, nothing to do\n", kind_name, period.text);
+    return 0;
+  }
+  g_autofree char *reports = g_build_filename(dir, "reports", NULL);
+  g_autofree char *out = wb_report_produce(
+      store, cfg, tz, &period, reports, scheduled ? "timer" : "command", g_get_user_name(),
+      shown != NULL ? show_progress : NULL, shown, NULL, &error);
+  if (out == NULL) {
     g_printerr("wallboardctl: report: %s\n", error->message);
     return 1;
   }

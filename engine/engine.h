@@ -27,10 +27,14 @@ typedef struct {
   WbStore *store;
   WbLive *live;
   WbBus *bus;
-  WbRrdArchive *rrd;       /* NULL when [rrd] enabled is false */
-  struct WbAlerts *alerts; /* the daemon's alert rules (engine/alerts.h); NULL elsewhere */
-  GPtrArray *collectors;   /* WbCollector* */
-  WbIngest *ingest;        /* the JSON ingest API's collector, in collectors */
+  WbRrdArchive *rrd;         /* NULL when [rrd] enabled is false */
+  struct WbAlerts *alerts;   /* the daemon's alert rules (engine/alerts.h); NULL elsewhere */
+  struct WbReports *reports; /* the daemon's report runs (engine/report/reports.h); NULL
+                                elsewhere */
+  struct WbTopics *topics;   /* the server's WebSocket topics (engine/topics.h); NULL
+                                elsewhere */
+  GPtrArray *collectors;     /* WbCollector* */
+  WbIngest *ingest;          /* the JSON ingest API's collector, in collectors */
   gboolean demo;
   gint64 started_us; /* monotonic */
   char *state_dir;

@@ -42,6 +42,13 @@ finish_scope(const ScopeAcc *acc, const char *queue, const char *name, WbQueueVi
   out->longest_wait_s = acc->longest_wait_ms / 1000.0;
 }
 
+/* g_ptr_array_sort() passes pointers to the elements, not the strings. */
+static int
+compare_strings(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static int
 compare_queue_views(gconstpointer a, gconstpointer b)
 {
@@ -135,7 +142,7 @@ fill_agents(WbLive *live, WbLiveView *view, GHashTable *agent_accs)
     g_hash_table_iter_init(&qi, a->queues);
     while (g_hash_table_iter_next(&qi, &q, NULL))
       g_ptr_array_add(v.queues, q);
-    g_ptr_array_sort(v.queues, (GCompareFunc)g_strcmp0);
+    g_ptr_array_sort(v.queues, compare_strings);
     g_array_append_val(view->agents, v);
     g_hash_table_add(seen, a->key);
   }

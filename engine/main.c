@@ -24,17 +24,32 @@
 #include "engine/demo.h"
 #include "engine/engine.h"
 #include "engine/event_fields.h"
+#include "engine/notify.h"
+#include "engine/reload.h"
+#include "engine/report/reports.h"
 #include "engine/sampler.h"
 #include "engine/server.h"
+#include "engine/topics.h"
 #include "engine/workforce/holidays.h"
 #include "wb-build-config.h"
 
 #define PRUNE_INTERVAL_S 60
 /* The audit trail's old rows are removed at start and then daily. */
 #define AUDIT_PRUNE_INTERVAL_S 86400
+/* How often systemd's STATUS= line (systemctl status) is renewed. */
+#define NOTIFY_STATUS_S 5
+
+typedef struct Options Options;
 
 typedef struct {
   WbEngine engine;
+  const Options *opts; /* to read the configuration again on SIGHUP */
+  WbNotify *notify;
+  /* Configurations a reload replaced: kept until exit, as a module may
+   * still hold a pointer into one (a queue's name in a built view). */
+  GPtrArray *retired;
+  guint64 status_events; /* events applied at the last STATUS= line */
+  gint64 status_us;
   GMainLoop *loop;
   WbServer *server;
   WbSim *sim;
@@ -45,7 +60,7 @@ typedef struct {
   int exit_code;
 } Daemon;
 
-typedef struct {
+struct Options {
   char *config;
   char *listen;
   char *state_dir;
@@ -57,14 +72,15 @@ typedef struct {
   gboolean print_kpi_docs;
   gboolean print_event_docs;
   gboolean version;
-} Options;
+};
 
 static GLogWriterOutput
 log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
 {
   Daemon *d = user_data;
-  /* Lower levels have higher bits: G_LOG_LEVEL_DEBUG is the largest. */
-  if ((level & G_LOG_LEVEL_MASK) > d->log_limit)
+  /* Lower levels have higher bits: G_LOG_LEVEL_DEBUG is the largest.
+   * Atomic: report runs log from their thread while SIGHUP may change it. */
+  if ((level & G_LOG_LEVEL_MASK) > (GLogLevelFlags)g_atomic_int_get((gint *)&d->log_limit))
     return G_LOG_WRITER_HANDLED;
   return g_log_writer_default(level, fields, n_fields, NULL);
 }
@@ -141,18 +157,25 @@ sim_clock(gpointer user_data)
   return wb_sim_now_ms(user_data);
 }
 
+/* The demo's agents and queues, named unless the file names them. */
+static void
+add_demo_names(WbConfig *cfg)
+{
+  gsize n = 0;
+  const WbSimAgent *agents = wb_sim_agents(&n);
+  for (gsize i = 0; i < n; i++)
+    wb_config_add_agent(cfg, agents[i].key, agents[i].name);
+  const WbSimQueue *queues = wb_sim_queues(&n);
+  for (gsize i = 0; i < n; i++)
+    wb_config_add_queue(cfg, queues[i].key, queues[i].name);
+}
+
 static gboolean
 start_demo(Daemon *d, GPtrArray *paths, GError **error)
 {
   WbEngine *e = &d->engine;
-  gsize n = 0;
 
-  const WbSimAgent *agents = wb_sim_agents(&n);
-  for (gsize i = 0; i < n; i++)
-    wb_config_add_agent(e->cfg, agents[i].key, agents[i].name);
-  const WbSimQueue *queues = wb_sim_queues(&n);
-  for (gsize i = 0; i < n; i++)
-    wb_config_add_queue(e->cfg, queues[i].key, queues[i].name);
+  add_demo_names(e->cfg);
 
   g_autofree char *dir = g_build_filename(e->state_dir, "demo", NULL);
   if (g_mkdir_with_parents(dir, 0700) != 0) {
@@ -320,6 +343,7 @@ on_signal(gpointer data)
   if (d->stopping)
     return G_SOURCE_CONTINUE;
   d->stopping = TRUE;
+  wb_notify_stopping(d->notify);
   g_message("shutting down: committing what was read, closing connections");
   stop_ingest(d);
   if (d->server != NULL)
@@ -327,6 +351,106 @@ on_signal(gpointer data)
   else
     g_main_loop_quit(d->loop);
   return G_SOURCE_CONTINUE;
+}
+
+/* The file and the command line again, as at start. */
+static WbConfig *
+load_config(Daemon *d, GError **error)
+{
+  g_autoptr(WbConfig) cfg = wb_config_new_defaults();
+  if (!apply_options(cfg, d->opts, error))
+    return NULL;
+  if (d->engine.demo)
+    add_demo_names(cfg);
+  return g_steal_pointer(&cfg);
+}
+
+static void
+audit_reload(Daemon *d, const char *detail, const WbReloadChanges *c)
+{
+  WbEngine *e = &d->engine;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = c != NULL ? wb_reload_audit(e, "SIGHUP", d->opts->config, c, &error)
+                          : wb_audit_log(e->store, g_get_real_time() / 1000, "SIGHUP",
+                                         WB_AUDIT_CONFIG, d->opts->config, detail, NULL, &error);
+  if (!ok)
+    g_warning("audit: %s", error->message);
+}
+
+/* SIGHUP: the configuration file again, applied without a restart
+ * (engine/reload.h); a file that does not load leaves everything as it
+ * was. */
+static void
+reload(Daemon *d)
+{
+  WbEngine *e = &d->engine;
+  g_autoptr(GError) error = NULL;
+  WbReloadChanges c = {0};
+
+  g_autoptr(WbConfig) next = load_config(d, &error);
+  if (next == NULL || !wb_reload_apply(e, next, &c, &error)) {
+    g_warning("config reload: %s: the running configuration is kept", error->message);
+    g_autofree char *detail = g_strconcat("rejected: ", error->message, NULL);
+    audit_reload(d, detail, NULL);
+    return;
+  }
+  g_ptr_array_add(d->retired, g_steal_pointer(&next));
+  for (guint i = 0; i < c.restart->len; i++)
+    g_warning("config reload: %s changed: needs a restart",
+              (const char *)g_ptr_array_index(c.restart, i));
+  g_atomic_int_set((gint *)&d->log_limit, (gint)log_limit_from_name(e->cfg->log_level));
+  g_autofree char *detail = wb_reload_describe(&c);
+  g_message("config reload: %s", detail);
+  audit_reload(d, NULL, &c);
+  wb_reload_changes_clear(&c);
+}
+
+static gboolean
+on_reload(gpointer data)
+{
+  Daemon *d = data;
+
+  if (d->stopping)
+    return G_SOURCE_CONTINUE;
+  wb_notify_reloading(d->notify);
+  reload(d);
+  wb_notify_ready(d->notify);
+  wb_notify_status(d->notify);
+  return G_SOURCE_CONTINUE;
+}
+
+/* systemctl status's line: the ingest rate since the last line, the
+ * WebSocket sessions, the calls waiting in every queue. */
+static char *
+status_text(gpointer data)
+{
+  Daemon *d = data;
+  WbEngine *e = &d->engine;
+  WbLiveStats st;
+  wb_live_stats(e->live, &st);
+  gint64 now_us = g_get_monotonic_time();
+  guint64 n = st.applied - d->status_events;
+  gdouble span_s = (gdouble)(now_us - d->status_us) / 1e6;
+  d->status_events = st.applied;
+  d->status_us = now_us;
+  g_autoptr(WbLiveView) view = wb_live_view(e->live, wb_clock_now_ms(&e->clock));
+  return g_strdup_printf("ingest %.1f events/s (%" G_GUINT64_FORMAT " in %.1f s), sessions %u, "
+                         "calls waiting %d",
+                         span_s > 0 ? (gdouble)n / span_s : 0.0, n, span_s,
+                         e->topics != NULL ? wb_topics_sessions(e->topics) : 0,
+                         view->total.waiting);
+}
+
+static void
+notify_ready(Daemon *d)
+{
+  WbLiveStats st;
+  wb_live_stats(d->engine.live, &st);
+  d->status_events = st.applied;
+  d->status_us = g_get_monotonic_time();
+  wb_notify_start(d->notify, NOTIFY_STATUS_S, status_text, d);
+  wb_notify_ready(d->notify);
+  wb_notify_status(d->notify);
 }
 
 static void
@@ -344,13 +468,16 @@ daemon_clear(Daemon *d)
 {
   WbEngine *e = &d->engine;
 
+  g_clear_pointer(&d->notify, wb_notify_free);
   g_clear_pointer(&d->server, wb_server_free);
   g_clear_pointer(&d->sampler, wb_sampler_free);
+  g_clear_pointer(&e->reports, wb_reports_free);
   g_clear_pointer(&e->alerts, wb_alerts_free);
   wb_engine_clear(e);
   g_clear_pointer(&d->sim, wb_sim_free);
   g_clear_pointer(&d->agents, wb_agent_map_free);
   g_clear_pointer(&e->cfg, wb_config_free);
+  g_clear_pointer(&d->retired, g_ptr_array_unref);
   g_clear_pointer(&d->loop, g_main_loop_unref);
 }
 
@@ -361,6 +488,8 @@ run(Daemon *d)
   g_autoptr(GError) error = NULL;
 
   d->loop = g_main_loop_new(NULL, FALSE);
+  d->notify = wb_notify_new();
+  d->retired = g_ptr_array_new_with_free_func((GDestroyNotify)wb_config_free);
   e->started_us = g_get_monotonic_time();
   e->demo = e->cfg->demo;
   e->clock.rate = 1.0;
@@ -377,6 +506,12 @@ run(Daemon *d)
     stop_ingest(d);
     return 1;
   }
+  e->reports = wb_reports_new(e, &error);
+  if (e->reports == NULL) {
+    g_printerr("wallboardd: %s\n", error->message);
+    stop_ingest(d);
+    return 1;
+  }
   d->server = wb_server_start(e, d->loop, &error);
   if (d->server == NULL) {
     g_printerr("wallboardd: %s\n", error->message);
@@ -386,6 +521,7 @@ run(Daemon *d)
   write_url_file(d);
   wb_bus_start_flush(e->bus, (guint)e->cfg->flush_ms);
   wb_alerts_start(e->alerts, e);
+  wb_reports_start(e->reports);
   g_timeout_add_seconds(PRUNE_INTERVAL_S, on_prune, d);
   on_prune_audit(d);
   g_timeout_add_seconds(AUDIT_PRUNE_INTERVAL_S, on_prune_audit, d);
@@ -395,6 +531,8 @@ run(Daemon *d)
   }
   g_unix_signal_add(SIGINT, on_signal, d);
   g_unix_signal_add(SIGTERM, on_signal, d);
+  g_unix_signal_add(SIGHUP, on_reload, d);
+  notify_ready(d);
   if (e->demo) {
     g_autofree char *token_path = g_build_filename(e->state_dir, "display-token", NULL);
     g_autofree char *token = NULL;
@@ -415,7 +553,7 @@ int
 main(int argc, char **argv)
 {
   Options o = {0};
-  Daemon d = {.engine.lock_fd = -1};
+  Daemon d = {.engine.lock_fd = -1, .opts = &o};
   g_autoptr(GError) error = NULL;
 
   setlocale(LC_ALL, "");

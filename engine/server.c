@@ -41,6 +41,7 @@ struct WbServer {
   struct lws_http_mount mount_root;
   struct lws_http_mount mount_api;
   struct lws_http_mount mount_health;
+  struct lws_http_mount mount_metrics;
   struct lws_http_mount mount_vendor[VENDOR_COUNT];
   char *vendor_dirs[VENDOR_COUNT];
   const struct lws_http_mount *mounts; /* the head of the chain */
@@ -62,6 +63,8 @@ typedef struct {
   char *session; /* the session cookie's value */
   char *remote;  /* the peer's address */
   char *set_cookie;
+  const char *content_type; /* NULL: JSON */
+  char *disposition;
   gboolean has_body;
   gboolean chunked; /* a body without Content-Length: refused */
   gsize body_len;   /* request body bytes seen */
@@ -82,6 +85,8 @@ request_clear(Request *r)
   g_clear_pointer(&r->session, g_free);
   g_clear_pointer(&r->remote, g_free);
   g_clear_pointer(&r->set_cookie, g_free);
+  g_clear_pointer(&r->disposition, g_free);
+  r->content_type = NULL;
   g_clear_pointer(&r->reply, g_free);
   g_clear_pointer(&r->body, g_byte_array_unref);
   r->reply_len = r->sent = r->body_len = 0;
@@ -171,13 +176,18 @@ send_reply_headers(struct lws *wsi, Request *r)
   guint8 *start = buf + LWS_PRE, *p = start, *end = buf + sizeof(buf) - 1;
   gboolean head = strcmp(r->method, "HEAD") == 0;
 
-  if (lws_add_http_common_headers(wsi, r->status, "application/json; charset=utf-8", r->reply_len,
-                                  &p, end) ||
+  const char *type = r->content_type != NULL ? r->content_type : "application/json; charset=utf-8";
+  if (lws_add_http_common_headers(wsi, r->status, type, r->reply_len, &p, end) ||
       lws_add_http_header_by_name(wsi, (const guint8 *)"cache-control:", (const guint8 *)"no-store",
                                   8, &p, end))
     return -1;
   if (r->status == 401 && lws_add_http_header_by_name(wsi, (const guint8 *)"www-authenticate:",
                                                       (const guint8 *)"Bearer", 6, &p, end))
+    return -1;
+  if (r->disposition != NULL &&
+      lws_add_http_header_by_name(
+          wsi, (const guint8 *)"content-disposition:", (const guint8 *)r->disposition,
+          (int)strlen(r->disposition), &p, end))
     return -1;
   if (r->set_cookie != NULL &&
       lws_add_http_header_by_name(wsi, (const guint8 *)"set-cookie:", (const guint8 *)r->set_cookie,
@@ -222,7 +232,11 @@ answer(WbServer *srv, struct lws *wsi, Request *r)
   r->status = reply.status;
   r->reply = g_steal_pointer(&reply.body);
   r->set_cookie = g_steal_pointer(&reply.set_cookie);
-  r->reply_len = r->reply != NULL ? strlen(r->reply) : 0;
+  r->disposition = g_steal_pointer(&reply.disposition);
+  r->content_type = reply.content_type;
+  r->reply_len = r->reply == NULL             ? 0
+                 : reply.content_type != NULL ? reply.body_len
+                                              : strlen(r->reply);
   return send_reply_headers(wsi, r);
 }
 
@@ -364,7 +378,13 @@ setup_mounts(WbServer *srv)
   srv->mount_health.origin = "http-api";
   srv->mount_health.origin_protocol = LWSMPRO_CALLBACK;
 
-  const struct lws_http_mount *next = &srv->mount_health;
+  srv->mount_metrics.mount_next = &srv->mount_health;
+  srv->mount_metrics.mountpoint = "/metrics";
+  srv->mount_metrics.mountpoint_len = 8;
+  srv->mount_metrics.origin = "http-api";
+  srv->mount_metrics.origin_protocol = LWSMPRO_CALLBACK;
+
+  const struct lws_http_mount *next = &srv->mount_metrics;
   for (gsize i = 0; i < VENDOR_COUNT; i++) {
     srv->vendor_dirs[i] = find_vendor(i);
     if (srv->vendor_dirs[i] == NULL)
@@ -396,6 +416,7 @@ wb_server_start(WbEngine *engine, GMainLoop *loop, GError **error)
     return NULL;
   srv->dashboards = find_dashboards(engine->cfg);
   srv->topics = wb_topics_new(engine);
+  engine->topics = srv->topics; /* for /metrics */
 
   srv->protocols[PROTO_HTTP_API].name = "http-api";
   srv->protocols[PROTO_HTTP_API].callback = http_api_callback;
@@ -480,6 +501,8 @@ wb_server_free(WbServer *srv)
     g_source_remove(srv->stop_id);
   if (srv->context != NULL)
     lws_context_destroy(srv->context);
+  if (srv->engine != NULL && srv->engine->topics == srv->topics)
+    srv->engine->topics = NULL;
   wb_topics_free(srv->topics);
   for (gsize i = 0; i < VENDOR_COUNT; i++)
     g_free(srv->vendor_dirs[i]);

@@ -164,6 +164,27 @@ static const char *const migrations[] = {
     "  author TEXT NOT NULL, title TEXT, body TEXT NOT NULL, severity TEXT,"
     "  closed_ms INTEGER, closed_by TEXT);"
     "CREATE INDEX notes_kind_ts ON notes(kind, ts_ms);",
+    /* 6: management reports (DESIGN.md section 9): every run, whoever
+     * started it, and the manager's problems-and-rectification text of a
+     * report's period, which each run of that period prints. */
+    "CREATE TABLE report_runs ("
+    "  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, period TEXT NOT NULL,"
+    "  trigger TEXT NOT NULL, requested_by TEXT, started_ms INTEGER NOT NULL,"
+    "  finished_ms INTEGER, status TEXT NOT NULL, dir TEXT, error TEXT);"
+    "CREATE INDEX report_runs_period ON report_runs(kind, period, started_ms);"
+    "CREATE TABLE report_texts ("
+    "  kind TEXT NOT NULL, period TEXT NOT NULL, body TEXT NOT NULL, author TEXT,"
+    "  updated_ms INTEGER NOT NULL, PRIMARY KEY (kind, period));"
+    /* Calls stored before the time since the caller's previous call was
+     * kept get it now, as the live model reckons it: from the first queue
+     * entry of the caller's latest earlier call; every entry of a call
+     * carries its first entry's. */
+    "WITH firsts AS ("
+    "  SELECT call_id, enqueue_ms - LAG(enqueue_ms) OVER ("
+    "    PARTITION BY caller_hash ORDER BY enqueue_ms) AS gap"
+    "  FROM calls WHERE seq = 0 AND caller_hash IS NOT NULL AND caller_hash <> '')"
+    "UPDATE calls SET prev_call_gap_ms = firsts.gap FROM firsts"
+    " WHERE calls.call_id = firsts.call_id AND calls.prev_call_gap_ms IS NULL;",
 };
 
 /* The columns of `intervals` after the key, in the order of WbKpiCounts
@@ -198,7 +219,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_PUT_CALL] =
         "INSERT OR REPLACE INTO calls (call_id, seq, queue, agent, caller_hash, caller_mask,"
         " enqueue_ms, answer_ms, end_ms, wait_ms, talk_ms, acw_ms, ring_noanswers, position,"
-        " outcome, abandon_reason, ended_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " outcome, abandon_reason, ended_by, prev_call_gap_ms)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [STMT_QUARANTINE] = "INSERT INTO quarantine (source, file, line_no, reason, line, read_ms)"
                         " VALUES (?,?,?,?,?,?)",
     [STMT_PUT_POSITION] =
@@ -644,6 +666,7 @@ wb_store_put_call(WbStore *store, const WbCallRecord *c, GError **error)
                                                        : NULL);
   bind_text_or_null(st, 17,
                     c->end_ms > 0 && wb_call_is_answered(c) ? wb_ended_by_name(c->ended_by) : NULL);
+  bind_ms_or_null(st, 18, c->prev_call_gap_ms);
   return step_done(store, st, "put call", error);
 }
 
@@ -747,6 +770,26 @@ wb_store_rollback(WbStore *store)
   abort_batch(store);
 }
 
+static const gdouble commit_bounds[WB_STORE_COMMIT_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                               0.05,  0.1,    0.25,  0.5,  1.0};
+
+const gdouble *
+wb_store_commit_bounds(void)
+{
+  return commit_bounds;
+}
+
+/* A histogram of commit durations, for /metrics: what the disk costs. */
+static void
+note_commit_duration(WbStoreStats *stats, gdouble seconds)
+{
+  guint i = 0;
+  while (i < WB_STORE_COMMIT_BUCKETS && seconds > commit_bounds[i])
+    i++;
+  stats->commit_buckets[i]++;
+  stats->commit_seconds += seconds;
+}
+
 gboolean
 wb_store_commit(WbStore *store, GError **error)
 {
@@ -764,6 +807,7 @@ wb_store_commit(WbStore *store, GError **error)
   g_hash_table_remove_all(store->positions);
   store->stats.commits++;
   store->stats.last_commit_us = g_get_monotonic_time() - start;
+  note_commit_duration(&store->stats, store->stats.last_commit_us / 1e6);
   return TRUE;
 }
 
@@ -908,7 +952,7 @@ wb_store_foreach_call(WbStore *store, gint64 from_ms, gint64 to_ms, WbStoreCallF
   const char *sql =
       "SELECT call_id, seq, queue, agent, caller_hash, caller_mask, enqueue_ms, answer_ms,"
       " end_ms, wait_ms, talk_ms, acw_ms, ring_noanswers, position, outcome,"
-      " abandon_reason, ended_by FROM calls"
+      " abandon_reason, ended_by, prev_call_gap_ms FROM calls"
       " WHERE call_id IN (SELECT call_id FROM calls WHERE enqueue_ms >= ?1 AND enqueue_ms < ?2)"
       " ORDER BY call_id, seq";
 
@@ -1080,11 +1124,11 @@ gint64
 wb_store_count(WbStore *store, const char *table)
 {
   static const char *const allowed[] = {
-      "events",        "calls",       "quarantine", "collector_positions",
-      "agent_states",  "intervals",   "tokens",     "sources",
-      "staff",         "roster",      "punches",    "training",
-      "exams",         "qa",          "workorders", "complaints",
-      "acd_snapshots", "call_classes"};
+      "events",        "calls",        "quarantine",  "collector_positions",
+      "agent_states",  "intervals",    "tokens",      "sources",
+      "staff",         "roster",       "punches",     "training",
+      "exams",         "qa",           "workorders",  "complaints",
+      "acd_snapshots", "call_classes", "report_runs", "report_texts"};
   sqlite3_stmt *st = NULL;
   gint64 n = -1;
 

@@ -23,13 +23,24 @@ GQuark wb_store_error_quark(void);
 
 typedef struct WbStore WbStore;
 
+#define WB_STORE_COMMIT_BUCKETS 10
+
 typedef struct {
   guint64 commits;
   guint64 events;     /* inserted since open */
   guint64 duplicates; /* refused by the unique (source, source_pos) */
   guint64 quarantined;
   gint64 last_commit_us; /* duration of the last commit */
+  /* Commit durations: commit_buckets[i] counts those of at most
+   * wb_store_commit_bounds()[i] seconds and more than the bound before;
+   * the last bucket those beyond every bound. */
+  guint64 commit_buckets[WB_STORE_COMMIT_BUCKETS + 1];
+  gdouble commit_seconds; /* sum of every commit's duration */
 } WbStoreStats;
+
+/* The WB_STORE_COMMIT_BUCKETS upper bounds of the commit duration
+ * buckets, in seconds, ascending. */
+const gdouble *wb_store_commit_bounds(void);
 
 /* Opens or creates the database and brings its schema up to date. */
 WbStore *wb_store_open(const char *path, GError **error);

@@ -60,6 +60,7 @@ struct WbTopics {
   guint refresh_id;
   guint heartbeat_id;
   guint sessions;
+  guint subscribers[WB_TOPIC_COUNT];
   guint64 alerts_version; /* of the alerts at the last build */
   gint64 alerts_at_us;
 };
@@ -281,6 +282,26 @@ wb_topics_sessions(WbTopics *t)
 }
 
 void
+wb_topics_stats(WbTopics *t, WbTopicsStats *out)
+{
+  memset(out, 0, sizeof(*out));
+  out->sessions = t->sessions;
+  for (int i = 0; i < WB_TOPIC_COUNT; i++) {
+    out->subscribers[i] = t->subscribers[i];
+    out->updates[i] = t->topics[i].seq;
+  }
+}
+
+/* Counts a session's topics in (sign 1) or out (sign -1). */
+static void
+count_subscriber(WbTopics *t, guint mask, int sign)
+{
+  for (int i = 0; i < WB_TOPIC_COUNT; i++)
+    if (mask & (1u << i))
+      t->subscribers[i] = sign > 0 ? t->subscribers[i] + 1 : MAX(t->subscribers[i], 1u) - 1;
+}
+
+void
 wb_topics_start(WbTopics *t, struct lws_context *context)
 {
   t->context = context;
@@ -410,6 +431,8 @@ session_hello(WbTopics *t, Session *s, const WbClientMessage *m)
     refresh_staffing(t, NULL, g_get_monotonic_time(), FALSE, TRUE);
   s->hello = TRUE;
   s->role = role;
+  count_subscriber(t, s->topics, -1);
+  count_subscriber(t, mask, 1);
   s->topics = mask;
   /* A second hello starts over with snapshots of the topics it names. */
   memset(s->sent_seq, 0, sizeof(s->sent_seq));
@@ -605,6 +628,8 @@ topics_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
   case LWS_CALLBACK_CLOSED:
     if (t->sessions > 0)
       t->sessions--;
+    count_subscriber(t, s->topics, -1);
+    s->topics = 0;
     g_clear_pointer(&s->control, g_free);
     g_clear_pointer(&s->user, g_free);
     g_clear_pointer(&s->cookie, g_free);

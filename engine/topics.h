@@ -57,4 +57,14 @@ void wb_topics_stop(WbTopics *topics);
 guint wb_topics_refresh(WbTopics *topics, gboolean force);
 guint wb_topics_sessions(WbTopics *topics);
 
+/* For /metrics. A topic keeps one latest frame, never a queue: a session
+ * behind gets the newest and skips the rest, so there is no depth to
+ * report beyond who reads what and how often it changed. */
+typedef struct {
+  guint sessions;                    /* WebSocket sessions open */
+  guint subscribers[WB_TOPIC_COUNT]; /* sessions whose hello named the topic */
+  guint64 updates[WB_TOPIC_COUNT];   /* frames built since the start */
+} WbTopicsStats;
+void wb_topics_stats(WbTopics *topics, WbTopicsStats *out);
+
 G_END_DECLS

@@ -177,6 +177,58 @@ START_TEST(test_docs_in_step)
 }
 END_TEST
 
+/* A reload compares the running configuration with the file's: what
+ * changed, by name, and a copy that shares nothing with its original. */
+START_TEST(test_copy_and_changes)
+{
+  g_autofree char *dir = test_tmpdir();
+  g_autofree char *path =
+      write_conf(dir, "[server]\nlisten = 127.0.0.1:9000\n[kpi]\ntarget_answer_rate = 0.9\n"
+                      "[queue.policy]\nname = 政策咨询\n[agent.8001]\nname = 王丽\n"
+                      "[shift.D]\nstart = 08:00\nend = 17:00\n"
+                      "[alert.waiting]\nthreshold = 3\n");
+  g_autoptr(WbConfig) a = wb_config_new_defaults();
+  g_autoptr(GError) error = NULL;
+  ck_assert_msg(wb_config_load_file(a, path, &error), "%s", error ? error->message : "");
+  g_autoptr(WbConfig) b = wb_config_copy(a);
+  g_autoptr(GPtrArray) none = wb_config_changes(a, b);
+  ck_assert_uint_eq(none->len, 0);
+  ck_assert_ptr_ne(a->listen, b->listen);
+  ck_assert_ptr_ne(g_ptr_array_index(a->queues, 0), g_ptr_array_index(b->queues, 0));
+
+  /* Fixed keys in table order, then the named groups; a group that went
+   * and one that came are changes too. */
+  g_free(path);
+  path = write_conf(dir, "[server]\nlisten = 127.0.0.1:9001\n[kpi]\ntarget_answer_rate = 0.9\n"
+                         "[queue.policy]\nname = 政策业务\n[agent.8001]\nname = 王丽\n"
+                         "[shift.D]\nstart = 08:00\nend = 18:00\n"
+                         "[alert.waiting]\nthreshold = 3\n[alert.new]\nmetric = waiting\n"
+                         "scope = total\nthreshold = 9\n[log]\nlevel = info\n");
+  g_autoptr(WbConfig) c = wb_config_new_defaults();
+  ck_assert_msg(wb_config_load_file(c, path, &error), "%s", error ? error->message : "");
+  wb_config_free(g_steal_pointer(&b));
+  b = wb_config_copy(c);
+  g_autoptr(GPtrArray) changes = wb_config_changes(a, b);
+  g_ptr_array_add(changes, NULL);
+  g_autofree char *joined = g_strjoinv(",", (char **)changes->pdata);
+  ck_assert_str_eq(joined, "server.listen,log.level,queue.policy,shift.D,alert.new");
+
+  /* One key back as it was: the rest stays new. */
+  ck_assert(wb_config_copy_key(b, a, "server.listen"));
+  ck_assert(wb_config_copy_key(b, a, "alert.new"));
+  ck_assert(wb_config_copy_key(b, a, "queue.policy"));
+  ck_assert(!wb_config_copy_key(b, a, "server.nothing"));
+  ck_assert(!wb_config_copy_key(b, a, "nodot"));
+  ck_assert_str_eq(b->listen, "127.0.0.1:9000");
+  ck_assert_uint_eq(b->alert_groups->len, 1);
+  ck_assert_str_eq(wb_config_queue_name(b, "policy"), "政策咨询");
+  g_autoptr(GPtrArray) left = wb_config_changes(a, b);
+  ck_assert_uint_eq(left->len, 2);
+  ck_assert_str_eq(g_ptr_array_index(left, 0), "log.level");
+  ck_assert_str_eq(g_ptr_array_index(left, 1), "shift.D");
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -188,6 +240,7 @@ config_suite(void)
   tcase_add_test(tc, test_shift_templates);
   tcase_add_test(tc, test_set_from_command_line);
   tcase_add_test(tc, test_docs_in_step);
+  tcase_add_test(tc, test_copy_and_changes);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -3,7 +3,8 @@
  * quality records, and the report tables worked out by hand. */
 #include <math.h>
 
-#include "engine/report.h"
+#include "engine/report/report.h"
+#include "engine/report/reports.h"
 #include "testutil.h"
 
 #define SEC_MS 1000LL
@@ -237,6 +238,10 @@ START_TEST(test_periods)
   ck_assert_str_eq(p.text, "2026-11-27");
   ck_assert(wb_report_period_parse(WB_REPORT_ANNUAL, NULL, tz, now, &p, NULL));
   ck_assert_str_eq(p.text, "2025");
+  /* From 1 December the annual review is the year in progress's. */
+  ck_assert(wb_report_period_parse(WB_REPORT_ANNUAL, NULL, tz, test_local_ms(tz, 2026, 12, 1, 4, 0),
+                                   &p, NULL));
+  ck_assert_str_eq(p.text, "2026");
   ck_assert(wb_report_period_parse(WB_REPORT_MONTHLY, NULL, tz,
                                    test_local_ms(tz, 2026, 1, 10, 0, 0), &p, NULL));
   ck_assert_str_eq(p.text, "2025-12");
@@ -416,6 +421,204 @@ START_TEST(test_queue_reentry)
 }
 END_TEST
 
+static void
+roster_shift(TestStore *t, const char *agent, gint64 start, gint64 end)
+{
+  WbEvent ev;
+  wb_event_init(&ev, WB_EVENT_ROSTER_SHIFT);
+  ev.ts_ms = start - 7 * 24 * 3600 * SEC_MS;
+  WB_EVENT_SET(&ev, agent, agent, -1);
+  WB_EVENT_SET(&ev, kind, "D", -1);
+  WB_EVENT_SET(&ev, role, "agent", -1);
+  ev.start_ms = start;
+  ev.end_ms = end;
+  test_store_put(t, &ev);
+}
+
+/* November 2026 of three people: s1 (agent) rostered 08:00-17:00 on the
+ * 2nd, in at 08:20 and out at 17:00; s2 (agent) leaves on the 15th and is
+ * not replaced; s3 (team lead) hired on the 20th, rostered on the 21st
+ * and never comes. [coverage] minimum is one person round the clock. */
+START_TEST(test_people_tables)
+{
+  TestStore t;
+  g_autoptr(GError) error = NULL;
+  test_store_init(&t);
+  g_autoptr(WbConfig) cfg = wb_config_new_defaults();
+  gint64 stamp = test_local_ms(t.tz, 2026, 10, 1, 9, 0);
+  test_store_staff(&t, "s1", "agent", "active", stamp, 20260101, 0);
+  test_store_staff(&t, "s2", "agent", "left", stamp, 20260101, 20261115);
+  test_store_staff(&t, "s3", "team_lead", "active", stamp, 20261120, 0);
+  roster_shift(&t, "s1", test_local_ms(t.tz, 2026, 11, 2, 8, 0),
+               test_local_ms(t.tz, 2026, 11, 2, 17, 0));
+  roster_shift(&t, "s3", test_local_ms(t.tz, 2026, 11, 21, 8, 0),
+               test_local_ms(t.tz, 2026, 11, 21, 17, 0));
+  test_store_punch(&t, "s1", test_local_ms(t.tz, 2026, 11, 2, 8, 20), "in");
+  test_store_punch(&t, "s1", test_local_ms(t.tz, 2026, 11, 2, 17, 0), "out");
+  test_store_commit(&t);
+  WbReportPeriod p;
+  ck_assert(wb_report_period_parse(WB_REPORT_MONTHLY, "2026-11", t.tz, 0, &p, NULL));
+  g_autoptr(WbReport) r = wb_report_build(t.store, cfg, t.tz, &p, &error);
+  ck_assert_msg(r != NULL, "%s", error ? error->message : "");
+
+  /* On post: s1 on one day; s3 never came, so is not billed. */
+  ck_assert_int_eq(int_at(r, "headcount", "agent", "headcount"), 1);
+  ck_assert_int_eq(int_at(r, "headcount", "agent", "person_days"), 1);
+  ck_assert_int_lt(wb_report_table_find_row(wb_report_table(r, "headcount"), "team_lead"), 0);
+  ck_assert_int_eq(int_at(r, "headcount", "合计", "person_days"), 1);
+
+  /* Two at the start, one of them gone: 50 %, against the 80 % target. */
+  ck_assert_int_eq(int_at(r, "stability", "headcount_start", "value"), 2);
+  ck_assert_int_eq(int_at(r, "stability", "leavers", "value"), 1);
+  ck_assert_int_eq(int_at(r, "stability", "hires", "value"), 1);
+  ck_assert_double_eq_tol(real_at(r, "stability", "stability", "value"), 0.5, 1e-9);
+  ck_assert_double_eq_tol(real_at(r, "stability", "stability", "target"), 0.8, 1e-9);
+  const WbReportTable *st = wb_report_table(r, "stability");
+  gint row = wb_report_table_find_row(st, "stability");
+  ck_assert_int_eq(
+      wb_report_cell_format(st, (guint)row, (guint)wb_report_table_column(st, "value")),
+      WB_REPORT_FORMAT_PERCENT);
+  ck_assert_str_eq(cell(r, "leavers", "s2", "left")->s, "2026-11-15");
+  ck_assert(null_at(r, "leavers", "s2", "replaced_by"));
+
+  /* s1 late by 20 minutes, present 8 h 40 of 9 h; s3 absent. */
+  ck_assert_int_eq(int_at(r, "attendance", "s1", "late"), 1);
+  ck_assert_int_eq(int_at(r, "attendance", "s1", "absent"), 0);
+  ck_assert_double_eq_tol(real_at(r, "attendance", "s1", "rostered_h"), 9.0, 1e-9);
+  ck_assert_double_eq_tol(real_at(r, "attendance", "s1", "adherence"), 520.0 / 540.0, 1e-9);
+  ck_assert_int_eq(int_at(r, "attendance", "s3", "absent"), 1);
+
+  /* Round the clock for one person: uncovered from the month's start to
+   * s1's shift, and again after it. */
+  const WbReportTable *gaps = wb_report_table(r, "coverage_gaps");
+  ck_assert_uint_ge(wb_report_table_rows(gaps), 2);
+  ck_assert_str_eq(wb_report_table_cell(gaps, 0, 0)->s, "排班不足");
+  ck_assert_str_eq(wb_report_table_cell(gaps, 0, 1)->s, "2026-11-01 00:00");
+  ck_assert_str_eq(wb_report_table_cell(gaps, 0, 2)->s, "2026-11-02 08:00");
+
+  /* The month's training row: s1, s2 and s3 were on the staff. */
+  ck_assert_int_eq(int_at(r, "training", "2026-11", "people"), 3);
+  ck_assert_uint_eq(wb_report_table_rows(wb_report_table(r, "training_people")), 3);
+  g_clear_pointer(&r, wb_report_free);
+  test_store_clear(&t);
+}
+END_TEST
+
+/* Runs and the manager's text in the store; names a download may use;
+ * when the schedule makes each kind. */
+START_TEST(test_runs_and_text)
+{
+  TestStore t;
+  g_autoptr(GError) error = NULL;
+  test_store_init(&t);
+  g_autoptr(WbConfig) cfg = wb_config_new_defaults();
+  WbReportPeriod p, q;
+  ck_assert(wb_report_period_parse(WB_REPORT_MONTHLY, "2026-10", t.tz, 0, &p, NULL));
+  ck_assert(wb_report_period_parse(WB_REPORT_QUARTERLY, "2026-Q3", t.tz, 0, &q, NULL));
+
+  gboolean exists = TRUE;
+  ck_assert(wb_report_run_exists(t.store, &p, &exists, &error));
+  ck_assert(!exists);
+  gint64 a = wb_report_run_begin(t.store, &p, "schedule", NULL, 1000, &error);
+  gint64 b = wb_report_run_begin(t.store, &q, "request", "mgr", 2000, &error);
+  ck_assert_int_gt(b, a);
+  ck_assert(wb_report_run_exists(t.store, &p, &exists, &error) && exists);
+  g_autoptr(GError) failure = g_error_new(WB_REPORT_ERROR, 0, "disk full");
+  ck_assert(wb_report_run_end(t.store, a, NULL, failure, 1500, &error));
+  /* A failed run does not count as made: the schedule tries again. */
+  ck_assert(wb_report_run_exists(t.store, &p, &exists, &error));
+  ck_assert(!exists);
+  /* The daemon stopped while q's run was under way. */
+  ck_assert(wb_report_runs_interrupted(t.store, 3000, &error));
+  g_autoptr(GPtrArray) runs = wb_report_runs_list(t.store, 10, &error);
+  ck_assert_uint_eq(runs->len, 2);
+  const WbReportRun *r0 = g_ptr_array_index(runs, 0), *r1 = g_ptr_array_index(runs, 1);
+  ck_assert_str_eq(r0->period, "2026-Q3");
+  ck_assert_str_eq(r0->status, "failed");
+  ck_assert(strstr(r0->error, "interrupted") != NULL);
+  ck_assert_str_eq(r0->requested_by, "mgr");
+  ck_assert_int_eq(r0->finished_ms, 3000);
+  ck_assert_str_eq(r1->error, "disk full");
+  ck_assert(r1->requested_by == NULL);
+
+  WbReportText text;
+  ck_assert(wb_report_text_get(t.store, &p, &text, &error));
+  ck_assert(text.body == NULL);
+  ck_assert_int_eq(text.updated_ms, -1);
+  ck_assert(wb_report_text_set(t.store, &p, "问题一\n整改一", "mgr", 5000, &error));
+  ck_assert(wb_report_text_set(t.store, &p, "问题二", "boss", 6000, &error));
+  ck_assert(wb_report_text_get(t.store, &p, &text, &error));
+  ck_assert_str_eq(text.body, "问题二");
+  ck_assert_str_eq(text.author, "boss");
+  ck_assert_int_eq(text.updated_ms, 6000);
+  wb_report_text_clear(&text);
+  /* Another period's text is its own; an empty one removes it. */
+  ck_assert(wb_report_text_get(t.store, &q, &text, &error) && text.body == NULL);
+  ck_assert(wb_report_text_set(t.store, &p, "", "boss", 7000, &error));
+  ck_assert(wb_report_text_get(t.store, &p, &text, &error) && text.body == NULL);
+
+  g_autofree char *name = wb_report_dir_name(&q);
+  ck_assert_str_eq(name, "quarterly-2026-Q3");
+  ck_assert(wb_report_dir_name_valid(name));
+  WbReportPeriod th;
+  ck_assert(
+      wb_report_period_parse(WB_REPORT_THEMATIC, "2026-11-01..2026-11-15", t.tz, 0, &th, NULL));
+  g_autofree char *th_name = wb_report_dir_name(&th);
+  ck_assert_str_eq(th_name, "thematic-2026-11-01_2026-11-15");
+  ck_assert(wb_report_dir_name_valid(th_name));
+  ck_assert(!wb_report_dir_name_valid("thematic-2026-11-01..2026-11-15"));
+  ck_assert(!wb_report_dir_name_valid("../etc"));
+  ck_assert(!wb_report_dir_name_valid("monthly/2026"));
+  ck_assert(!wb_report_dir_name_valid("-2026"));
+  ck_assert(!wb_report_dir_name_valid(""));
+
+  /* Due: the day after the period, at [report] schedule_hour (2); the
+   * annual review on 1 December of its year. */
+  ck_assert_int_eq(wb_reports_due_ms(cfg, t.tz, &p), test_local_ms(t.tz, 2026, 11, 1, 2, 0));
+  WbReportPeriod y;
+  ck_assert(wb_report_period_parse(WB_REPORT_ANNUAL, "2026", t.tz, 0, &y, NULL));
+  ck_assert_int_eq(wb_reports_due_ms(cfg, t.tz, &y), test_local_ms(t.tz, 2026, 12, 1, 2, 0));
+  test_store_clear(&t);
+}
+END_TEST
+
+/* The time since the caller's previous call is stored with each call: a
+ * report (which reads stored calls, not the live model) counts repeats. */
+START_TEST(test_repeat_calls)
+{
+  TestStore t;
+  g_autoptr(GError) error = NULL;
+  test_store_init(&t);
+  g_autoptr(WbConfig) cfg = wb_config_new_defaults();
+  static const struct {
+    const char *id, *hash;
+    int hour;
+    gint64 gap_ms;
+  } calls[] = {{"r1", "h1", 10, -1}, {"r2", "h1", 11, 3600 * SEC_MS}, {"r3", "h2", 12, -1}};
+  for (gsize i = 0; i < G_N_ELEMENTS(calls); i++) {
+    WbCallRecord c = {0};
+    g_strlcpy(c.call_id, calls[i].id, sizeof(c.call_id));
+    g_strlcpy(c.queue, "policy", sizeof(c.queue));
+    g_strlcpy(c.caller_hash, calls[i].hash, sizeof(c.caller_hash));
+    c.enqueue_ms = test_local_ms(t.tz, 2026, 11, 2, calls[i].hour, 0);
+    c.wait_ms = 30 * SEC_MS;
+    c.end_ms = c.enqueue_ms + c.wait_ms;
+    c.outcome = WB_OUTCOME_ABANDONED;
+    c.prev_call_gap_ms = calls[i].gap_ms;
+    ck_assert(wb_store_put_call(t.store, &c, &error));
+  }
+  test_store_commit(&t);
+  WbReportPeriod p;
+  ck_assert(wb_report_period_parse(WB_REPORT_DAILY, "2026-11-02", t.tz, 0, &p, NULL));
+  g_autoptr(WbReport) r = wb_report_build(t.store, cfg, t.tz, &p, &error);
+  ck_assert_msg(r != NULL, "%s", error ? error->message : "");
+  ck_assert_double_eq_tol(real_at(r, "summary", "repeat_rate_2h", "value"), 1.0 / 3, 1e-9);
+  ck_assert_double_eq_tol(real_at(r, "summary", "repeat_rate_24h", "value"), 1.0 / 3, 1e-9);
+  g_clear_pointer(&r, wb_report_free);
+  test_store_clear(&t);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -425,6 +628,9 @@ main(void)
   tcase_add_test(tc, test_monthly_tables);
   tcase_add_test(tc, test_daily_and_csv);
   tcase_add_test(tc, test_queue_reentry);
+  tcase_add_test(tc, test_people_tables);
+  tcase_add_test(tc, test_runs_and_text);
+  tcase_add_test(tc, test_repeat_calls);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

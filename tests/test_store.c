@@ -82,18 +82,18 @@ START_TEST(test_schema)
   fixture_init(&f);
   {
     g_autoptr(WbStore) s = open_store(f.db);
-    ck_assert_int_eq(wb_store_schema_version(s), 5);
+    ck_assert_int_eq(wb_store_schema_version(s), 6);
   }
   g_autoptr(WbStore) s = open_store(f.db);
-  ck_assert_int_eq(wb_store_schema_version(s), 5);
+  ck_assert_int_eq(wb_store_schema_version(s), 6);
   g_autofree char *mode = test_dump_sql(f.db, "PRAGMA journal_mode");
   ck_assert_str_eq(mode, "wal|\n");
-  const char *tables[] = {"events",      "calls",        "collector_positions",
-                          "quarantine",  "agent_states", "intervals",
-                          "staff",       "roster",       "punches",
-                          "training",    "exams",        "qa",
-                          "workorders",  "complaints",   "acd_snapshots",
-                          "call_classes"};
+  const char *tables[] = {"events",       "calls",        "collector_positions",
+                          "quarantine",   "agent_states", "intervals",
+                          "staff",        "roster",       "punches",
+                          "training",     "exams",        "qa",
+                          "workorders",   "complaints",   "acd_snapshots",
+                          "call_classes", "report_runs",  "report_texts"};
   for (gsize i = 0; i < G_N_ELEMENTS(tables); i++)
     ck_assert_int_eq(wb_store_count(s, tables[i]), 0);
   fixture_clear(&f);

@@ -10,8 +10,12 @@ for (const key of ['token', 'lang']) {
 }
 const query = carried.toString();
 document.getElementById('to-wallboard').href = '/wallboard/' + (query ? `?${query}` : '');
-// The supervisor's page asks for its own token: the TV's is no use there.
-if (params.get('lang')) document.getElementById('to-supervisor').href = `/supervisor/?lang=${lang}`;
+// The supervisor's and the manager's pages ask for a login: the TV's token
+// is no use there.
+if (params.get('lang')) {
+  document.getElementById('to-supervisor').href = `/supervisor/?lang=${lang}`;
+  document.getElementById('to-manager').href = `/manager/?lang=${lang}`;
+}
 
 if (lang !== 'zh-CN') {
   fetch(new URL(`../i18n/${lang}.json`, import.meta.url))

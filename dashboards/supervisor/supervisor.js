@@ -20,6 +20,8 @@
 // any click on the page after a reload) starts the audio context.
 import { WbClient } from '../js/wb-client.js';
 import { clock, offsetFromIso, serverNow, syncClock } from '../js/server-clock.js';
+import { loadLabels as fetchLabels, translate } from '../js/i18n.js';
+import { ApiError, isAuthError, logIn, logOut, request as apiRequest } from '../js/session.js';
 
 const REFRESH_MS = 60000;
 const COVERAGE_DAYS = 7;
@@ -37,26 +39,11 @@ const $ = (sel, root = document) => root.querySelector(sel);
 
 // ---- i18n ----
 async function loadLabels() {
-  try {
-    const res = await fetch(new URL(`../i18n/${lang}.json`, import.meta.url));
-    if (res.ok) labels = await res.json();
-  } catch (e) {
-    console.warn('supervisor: labels not loaded, keeping the built-in Chinese', e);
-  }
-  document.documentElement.lang = lang;
-  for (const el of document.querySelectorAll('[data-i18n]')) {
-    const text = labels[el.dataset.i18n];
-    if (typeof text === 'string') el.textContent = text;
-  }
-  for (const el of document.querySelectorAll('[data-i18n-placeholder]')) {
-    const text = labels[el.dataset.i18nPlaceholder];
-    if (typeof text === 'string') el.placeholder = text;
-  }
+  labels = await fetchLabels(lang, 'supervisor');
 }
 
 function t(key, fallback, vars = {}) {
-  const text = typeof labels[key] === 'string' ? labels[key] : fallback;
-  return text.replace(/\{(\w+)\}/g, (_, k) => (vars[k] ?? ''));
+  return translate(labels, key, fallback, vars);
 }
 
 // ---- server clock and formatting ----
@@ -164,36 +151,10 @@ function showError(panel, message) {
 }
 
 // ---- API ----
-class ApiError extends Error {
-  constructor(status, message) {
-    super(message);
-    this.status = status;
-  }
-}
-
-/** 401 (no session) or 403 (a role that may not read it): back to login. */
-function isAuthError(e) {
-  return e instanceof ApiError && (e.status === 401 || e.status === 403);
-}
-
-/** JSON from the API; a JSON body for POST. The session cookie goes with
- * every request (same origin); a program's token as a Bearer header. */
-async function request(path, { method = 'GET', body } = {}) {
-  const headers = {};
-  if (programToken) headers.Authorization = `Bearer ${programToken}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(path, {
-    method, headers, credentials: 'same-origin',
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  let reply = null;
-  try {
-    reply = await res.json();
-  } catch (e) {
-    reply = null;
-  }
-  if (!res.ok) throw new ApiError(res.status, reply?.error || `${res.status} ${res.statusText}`);
-  return reply;
+// The session cookie goes with every request (same origin); a program's
+// token as a Bearer header.
+function request(path, options = {}) {
+  return apiRequest(path, { ...options, token: programToken });
 }
 
 function api(path) {
@@ -874,11 +835,8 @@ async function login(ev) {
   button.disabled = true;
   $('#signin-error').textContent = '';
   try {
-    await request('/api/v1/auth/login', {
-      method: 'POST', body: { user: $('#login-user').value.trim(), password: $('#login-password').value },
-    });
+    me = await logIn($('#login-user').value, $('#login-password').value);
     $('#login-password').value = '';
-    me = await api('/api/v1/auth/me');
     await start();
   } catch (e) {
     $('#signin-error').textContent = e.message;
@@ -888,11 +846,7 @@ async function login(ev) {
 }
 
 async function logout() {
-  try {
-    await request('/api/v1/auth/logout', { method: 'POST' });
-  } catch (e) {
-    console.warn('supervisor: logout', e.message);
-  }
+  await logOut('supervisor');
   signIn('');
 }
 

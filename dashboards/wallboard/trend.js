@@ -15,8 +15,8 @@
 // minute and shows "暂无趋势数据", never a broken layout. Nothing here writes
 // console.error (the browser test fails on console errors).
 
-const UPLOT_JS = '/vendor/uplot/uPlot.esm.js';
-const UPLOT_CSS = '/vendor/uplot/uPlot.min.css';
+import { loadUplot } from '../js/uplot-loader.js';
+
 const SERIES_URL = '/api/v1/series';
 const RESOLUTION_S = 900;
 const REFRESH_MS = 60000;
@@ -34,36 +34,6 @@ const COLOURS = {
 
 const pad2 = (n) => String(n).padStart(2, '0');
 const isNum = (v) => typeof v === 'number' && Number.isFinite(v);
-
-// ---- uPlot, loaded once on demand ----
-let uplotPromise = null;
-
-function loadStylesheet(href) {
-  return new Promise((resolve) => {
-    const link = document.createElement('link');
-    link.rel = 'stylesheet';
-    link.href = href;
-    link.onload = () => resolve(true);
-    link.onerror = () => resolve(false);
-    // Before the page's own sheets, so that those win over uPlot's defaults.
-    const first = document.head.querySelector('link[rel="stylesheet"]');
-    document.head.insertBefore(link, first);
-  });
-}
-
-function loadUplot() {
-  if (!uplotPromise) {
-    uplotPromise = (async () => {
-      await loadStylesheet(UPLOT_CSS);
-      const mod = await import(UPLOT_JS);
-      return mod.default;
-    })().catch((e) => {
-      console.warn('trend: uPlot not loaded from', UPLOT_JS, e);
-      return null;
-    });
-  }
-  return uplotPromise;
-}
 
 // ---- the centre's calendar ----
 const zoneFormats = new Map();
@@ -340,7 +310,7 @@ export class TrendPanel {
         this.redraw();
         return;
       }
-      const uPlot = await loadUplot();
+      const uPlot = await loadUplot('trend');
       if (!uPlot) {
         this.day = day;
         this.setState('empty');

@@ -25,6 +25,7 @@ PASSWORD = "Hotline-12367"
 # until its access is written down here.
 ROUTES = {
     ("GET", "/healthz"): "open",
+    ("GET", "/metrics"): "open",
     ("GET", "/api/v1/definitions"): "open",
     ("GET", "/api/v1/routes"): "open",
     ("POST", "/api/v1/auth/login"): "open",
@@ -47,6 +48,11 @@ ROUTES = {
     ("POST", "/api/v1/notes/*/close"): "supervisor",
     ("GET", "/api/v1/alerts"): "supervisor",
     ("POST", "/api/v1/alerts/*/ack"): "supervisor",
+    ("GET", "/api/v1/reports"): "manager",
+    ("POST", "/api/v1/reports"): "manager",
+    ("GET", "/api/v1/reports/files/*/*"): "manager",
+    ("GET", "/api/v1/reports/text"): "manager",
+    ("POST", "/api/v1/reports/text"): "manager",
     ("GET", "/api/v1/audit"): "audit",
     ("GET", "/api/v1/users"): "admin",
     ("POST", "/api/v1/events"): "ingest",
@@ -56,6 +62,7 @@ ROUTES = {
 ALLOWED = {
     "display": {"display", "supervisor", "manager", "admin", "auditor"},
     "supervisor": {"supervisor", "manager", "admin"},
+    "manager": {"manager", "admin"},
     "audit": {"auditor", "admin"},
     "admin": {"admin"},
 }

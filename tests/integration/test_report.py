@@ -6,6 +6,7 @@ import csv
 import datetime
 import os
 import shutil
+import sqlite3
 import subprocess
 import tempfile
 import unittest
@@ -97,9 +98,26 @@ class ReportTest(unittest.TestCase):
         self.assertEqual(ctl(self.state, "report", "monthly").stdout.strip(), out)
         m = len(MONDAYS)
         names = sorted(os.listdir(out))
-        self.assertEqual(names, sorted(n + ".csv" for n in [
-            "summary", "queues", "agents", "heat_hour_weekday", "heat_category_day",
-            "hot_topics", "rising_topics", "workorders", "quality"]))
+        self.assertEqual(names, sorted(["report.html", "report.xlsx", "report.json"] + [
+            n + ".csv" for n in [
+                "summary", "queues", "agents", "heat_hour_weekday", "heat_category_day",
+                "hot_topics", "rising_topics", "workorders", "quality", "headcount",
+                "stability", "leavers", "attendance", "coverage_gaps", "training",
+                "training_people"]]))
+        # A run made from the command line is recorded as one.
+        db = sqlite3.connect(os.path.join(self.state, "wallboard.db"))
+        runs = db.execute("SELECT kind, period, trigger, status, dir FROM report_runs").fetchall()
+        db.close()
+        self.assertEqual(runs, [("monthly", PERIOD, "command", "done", out)] * 2)
+        # A timer's run (--scheduled) makes a period once and says so after.
+        r = ctl(self.state, "report", "monthly", "--scheduled")
+        self.assertIn("already made", r.stderr)
+        r = ctl(self.state, "report", "daily", "--period", "%s-01" % PERIOD, "--scheduled")
+        self.assertTrue(os.path.isfile(os.path.join(r.stdout.strip(), "report.html")))
+        db = sqlite3.connect(os.path.join(self.state, "wallboard.db"))
+        runs = db.execute("SELECT kind, trigger FROM report_runs ORDER BY id").fetchall()
+        db.close()
+        self.assertEqual(runs, [("monthly", "command")] * 2 + [("daily", "timer")])
 
         head, rows = read_csv(os.path.join(out, "summary.csv"))
         self.assertEqual(head[:4], ["指标", "名称", "单位", "本期"])
@@ -147,6 +165,33 @@ class ReportTest(unittest.TestCase):
         head, rows = read_csv(os.path.join(out, "rising_topics.csv"))
         self.assertEqual([r[0] for r in rows], ["签证", "护照", "政策咨询"])
         self.assertEqual(rows[0][head.index("增长率")], "")
+
+    def test_every_kind(self):
+        """Each kind over a period holding the month: every format, both
+        heat maps and the hot topics with the month's calls."""
+        quarter = "%04d-Q%d" % (YEAR, (MONTH - 1) // 3 + 1)
+        for kind, period in (("quarterly", quarter), ("annual", str(YEAR)),
+                             ("thematic", "%s-01..%s-%02d" % (PERIOD, PERIOD, DAYS)),
+                             ("daily", "%s-%02d" % (PERIOD, MONDAYS[0]))):
+            dest = os.path.join(self.tmp, kind)
+            ctl(self.state, "report", kind, "--period", period, "--out", dest)
+            for name in ("report.html", "report.xlsx", "report.json", "summary.csv"):
+                self.assertGreater(os.path.getsize(os.path.join(dest, name)), 0, (kind, name))
+            with open(os.path.join(dest, "report.html"), encoding="utf-8") as f:
+                html = f.read()
+            self.assertIn("呼入量热力图", html)
+            self.assertIn("诉求分类热力图", html)
+            head, rows = read_csv(os.path.join(dest, "heat_hour_weekday.csv"))
+            total = sum(int(c) for row in rows for c in row[1:25])
+            head, rows = read_csv(os.path.join(dest, "hot_topics.csv"))
+            if kind == "daily":
+                self.assertEqual(total, 2)
+                # One call each: ties go by name.
+                self.assertEqual([r[0] for r in rows],
+                                 sorted(["政策咨询", "签证" if MONDAYS[0] > 10 else "护照"]))
+            else:
+                self.assertEqual(total, DAYS + len(MONDAYS), kind)
+                self.assertEqual([r[0] for r in rows], ["签证", "护照", "政策咨询"], kind)
 
     def test_out_and_bad_period(self):
         dest = os.path.join(self.tmp, "elsewhere")

@@ -1,7 +1,7 @@
 /* report.c: the tables of the management reports (engine/report.h). */
 #define G_LOG_DOMAIN "wb-report"
 
-#include "engine/report.h"
+#include "engine/report/report.h"
 
 #include <errno.h>
 #include <math.h>
@@ -12,6 +12,7 @@
 #include "engine/clock.h"
 #include "engine/kpi.h"
 #include "engine/query.h"
+#include "engine/report/report_private.h"
 #include "engine/store_private.h"
 
 G_DEFINE_QUARK(wb - report - error - quark, wb_report_error)
@@ -103,7 +104,8 @@ wb_report_period_parse(WbReportKind kind, const char *text, GTimeZone *tz, gint6
   memset(out, 0, sizeof(*out));
   out->kind = kind;
   if (text == NULL) {
-    /* The last whole period: the one that holds yesterday's start, ended. */
+    /* The last whole period: the one that holds yesterday's start, ended;
+     * the annual review's, see below. */
     int ny, nm, nd;
     ymd_of(tz, now_ms, &ny, &nm, &nd);
     switch (kind) {
@@ -112,7 +114,9 @@ wb_report_period_parse(WbReportKind kind, const char *text, GTimeZone *tz, gint6
     case WB_REPORT_QUARTERLY:
       ymd_of(tz, local_ms(tz, ny, (nm - 1) / 3 * 3 + 1 - 3, 1), &y, &m, &d);
       break;
-    case WB_REPORT_ANNUAL: y = ny - 1; break;
+    /* The annual review is due by the end of December (the tender's):
+     * from 1 December the year in progress is the one to review. */
+    case WB_REPORT_ANNUAL: y = nm == 12 ? ny : ny - 1; break;
     default:
       g_set_error(error, WB_REPORT_ERROR, 0, "period: a thematic report needs one");
       return FALSE;
@@ -194,8 +198,8 @@ wb_report_period_parse(WbReportKind kind, const char *text, GTimeZone *tz, gint6
 
 /* ---- tables ---- */
 
-static WbReportTable *
-table_new(const char *name, const char *title_zh, const char *const *cols, guint n)
+WbReportTable *
+wb_report_table_new(const char *name, const char *title_zh, const char *const *cols, guint n)
 {
   WbReportTable *t = g_new0(WbReportTable, 1);
   t->name = g_strdup(name);
@@ -211,11 +215,8 @@ table_new(const char *name, const char *title_zh, const char *const *cols, guint
   return t;
 }
 
-/* Columns given as name, label pairs. */
-#define TABLE(name, title, cols) table_new(name, title, cols, G_N_ELEMENTS(cols) / 2)
-
-static void
-table_free(gpointer p)
+void
+wb_report_table_free(gpointer p)
 {
   WbReportTable *t = p;
   for (guint i = 0; i < t->cells->len; i++)
@@ -228,31 +229,31 @@ table_free(gpointer p)
   g_free(t);
 }
 
-static void
-put_int(WbReportTable *t, gint64 v)
+void
+wb_report_put_int(WbReportTable *t, gint64 v)
 {
   WbReportCell c = {.type = WB_REPORT_CELL_INT, .i = v};
   g_array_append_val(t->cells, c);
 }
 
 /* NAN is "no data". */
-static void
-put_real(WbReportTable *t, gdouble v)
+void
+wb_report_put_real(WbReportTable *t, gdouble v)
 {
   WbReportCell c = {.type = isnan(v) ? WB_REPORT_CELL_NULL : WB_REPORT_CELL_REAL, .d = v};
   g_array_append_val(t->cells, c);
 }
 
-static void
-put_text(WbReportTable *t, const char *s)
+void
+wb_report_put_text(WbReportTable *t, const char *s)
 {
   WbReportCell c = {.type = s != NULL ? WB_REPORT_CELL_TEXT : WB_REPORT_CELL_NULL,
                     .s = g_strdup(s)};
   g_array_append_val(t->cells, c);
 }
 
-static void
-put_null(WbReportTable *t)
+void
+wb_report_put_null(WbReportTable *t)
 {
   WbReportCell c = {.type = WB_REPORT_CELL_NULL};
   g_array_append_val(t->cells, c);
@@ -278,6 +279,42 @@ wb_report_table_find_row(const WbReportTable *t, const char *key)
   return -1;
 }
 
+/* Rates are fractions whatever their column: by name here, by the row's
+ * unit in a table that has one (the summary, whose rows mix kinds). */
+WbReportFormat
+wb_report_cell_format(const WbReportTable *t, guint row, guint col)
+{
+  const char *name = t->column_names[col];
+  gint unit_col = wb_report_table_column(t, "unit");
+  if (unit_col >= 0 && (guint)unit_col != col && strcmp(name, "metric") != 0 &&
+      strcmp(name, "label") != 0) {
+    const WbReportCell *u = wb_report_table_cell(t, row, (guint)unit_col);
+    if (u->type != WB_REPORT_CELL_TEXT)
+      return WB_REPORT_FORMAT_NUMBER;
+    if (strcmp(u->s, "ratio") == 0)
+      return WB_REPORT_FORMAT_PERCENT;
+    /* The summary's units are docs/kpi.md's: "seconds". */
+    if (strcmp(u->s, "s") == 0 || strcmp(u->s, "seconds") == 0)
+      return WB_REPORT_FORMAT_SECONDS;
+    return WB_REPORT_FORMAT_NUMBER;
+  }
+  return wb_report_column_format(name);
+}
+
+WbReportFormat
+wb_report_column_format(const char *name)
+{
+  static const char *const percent_suffixes[] = {"_rate",     "service_level", "share",
+                                                 "growth",    "retention",     "compliance",
+                                                 "adherence", "occupancy",     "utilisation"};
+  for (gsize i = 0; i < G_N_ELEMENTS(percent_suffixes); i++)
+    if (g_str_has_suffix(name, percent_suffixes[i]))
+      return WB_REPORT_FORMAT_PERCENT;
+  if (g_str_has_suffix(name, "_s"))
+    return WB_REPORT_FORMAT_SECONDS;
+  return WB_REPORT_FORMAT_NUMBER;
+}
+
 const WbReportTable *
 wb_report_table(const WbReport *report, const char *name)
 {
@@ -296,6 +333,8 @@ wb_report_free(WbReport *report)
     return;
   g_ptr_array_unref(report->tables);
   g_free(report->title_zh);
+  g_free(report->centre_zh);
+  g_free(report->rectification);
   g_free(report);
 }
 
@@ -439,9 +478,9 @@ static void
 put_metric(WbReportTable *t, const Metric *m, gdouble v)
 {
   if (m->count)
-    put_int(t, (gint64)v);
+    wb_report_put_int(t, (gint64)v);
   else
-    put_real(t, v);
+    wb_report_put_real(t, v);
 }
 
 static WbReportTable *
@@ -451,7 +490,7 @@ summary_table(const WbConfig *cfg, const WbKpi *now, const WbKpi *prev, const Wb
                                      "单位",     "value",       "本期",    "target",   "目标",
                                      "previous", "上期",        "change",  "环比变化", "last_year",
                                      "去年同期", "year_change", "同比变化"};
-  WbReportTable *t = TABLE("summary", "总体指标", cols);
+  WbReportTable *t = WB_REPORT_TABLE("summary", "总体指标", cols);
   gdouble target_ar = NAN, target_sl = NAN;
   wb_config_targets(cfg, NULL, &target_ar, &target_sl);
   for (gsize i = 0; i < G_N_ELEMENTS(summary_metrics); i++) {
@@ -459,18 +498,18 @@ summary_table(const WbConfig *cfg, const WbKpi *now, const WbKpi *prev, const Wb
     const WbKpiDefinition *d = definition(m->key);
     gdouble v = metric_value(now, m->key), p = metric_value(prev, m->key),
             y = metric_value(year, m->key);
-    put_text(t, m->key);
-    put_text(t, d != NULL ? d->label_zh : m->key);
-    put_text(t, d != NULL ? d->unit : NULL);
+    wb_report_put_text(t, m->key);
+    wb_report_put_text(t, d != NULL ? d->label_zh : m->key);
+    wb_report_put_text(t, d != NULL ? d->unit : NULL);
     put_metric(t, m, v);
-    put_real(t, strcmp(m->key, "answer_rate") == 0     ? target_ar
-                : strcmp(m->key, "service_level") == 0 ? target_sl
-                                                       : NAN);
+    wb_report_put_real(t, strcmp(m->key, "answer_rate") == 0     ? target_ar
+                          : strcmp(m->key, "service_level") == 0 ? target_sl
+                                                                 : NAN);
     put_metric(t, m, p);
     /* A change of counts is in calls; of rates, in points of the fraction. */
-    put_real(t, v - p);
+    wb_report_put_real(t, v - p);
     put_metric(t, m, y);
-    put_real(t, v - y);
+    wb_report_put_real(t, v - y);
   }
   return t;
 }
@@ -486,15 +525,15 @@ static const char *const kpi_cols[] = {
 static void
 put_kpi_row(WbReportTable *t, const WbKpi *k)
 {
-  put_int(t, k->counts.offered);
-  put_int(t, k->counts.answered);
-  put_int(t, k->counts.abandoned);
-  put_real(t, k->answer_rate);
-  put_real(t, k->service_level);
-  put_real(t, k->asa_s);
-  put_real(t, k->aht_s);
-  put_real(t, k->transfer_rate);
-  put_real(t, k->repeat_rate_24h);
+  wb_report_put_int(t, k->counts.offered);
+  wb_report_put_int(t, k->counts.answered);
+  wb_report_put_int(t, k->counts.abandoned);
+  wb_report_put_real(t, k->answer_rate);
+  wb_report_put_real(t, k->service_level);
+  wb_report_put_real(t, k->asa_s);
+  wb_report_put_real(t, k->aht_s);
+  wb_report_put_real(t, k->transfer_rate);
+  wb_report_put_real(t, k->repeat_rate_24h);
 }
 
 static WbReportTable *
@@ -510,7 +549,7 @@ kpi_table(const char *name, const char *title, const char *key_col, const char *
     g_ptr_array_add(cols, (gpointer)kpi_cols[i]);
   for (guint i = 0; i < 2 * n_extra; i++)
     g_ptr_array_add(cols, (gpointer)extra[i]);
-  return table_new(name, title, (const char *const *)cols->pdata, cols->len / 2);
+  return wb_report_table_new(name, title, (const char *const *)cols->pdata, cols->len / 2);
 }
 
 static int
@@ -545,13 +584,13 @@ queue_table(const WbConfig *cfg, GHashTable *queues)
     const WbQueueConfig *qc = queue_config(cfg, key);
     WbKpi k;
     wb_kpi_finish(&q->counts, &q->settings, &k);
-    put_text(t, key);
-    put_text(t, qc != NULL && qc->name != NULL ? qc->name : key);
+    wb_report_put_text(t, key);
+    wb_report_put_text(t, qc != NULL && qc->name != NULL ? qc->name : key);
     put_kpi_row(t, &k);
     gdouble ar = NAN, sl = NAN;
     wb_config_targets(cfg, key, &ar, &sl);
-    put_real(t, ar);
-    put_real(t, sl);
+    wb_report_put_real(t, ar);
+    wb_report_put_real(t, sl);
   }
   return t;
 }
@@ -575,12 +614,12 @@ agent_table(const WbConfig *cfg, GPtrArray *results)
   WbReportTable *t = kpi_table("agents", "坐席指标", "agent", "坐席", extra, 3);
   for (guint i = 0; i < results->len; i++) {
     const WbQueryResult *r = g_ptr_array_index(results, i);
-    put_text(t, r->scope.key);
-    put_text(t, agent_name(cfg, r->scope.key));
+    wb_report_put_text(t, r->scope.key);
+    wb_report_put_text(t, agent_name(cfg, r->scope.key));
     put_kpi_row(t, &r->kpi);
-    put_int(t, wb_agent_time_logged_in_ms(&r->kpi.time) / 1000);
-    put_real(t, r->kpi.occupancy);
-    put_int(t, r->kpi.time.ring_noanswers);
+    wb_report_put_int(t, wb_agent_time_logged_in_ms(&r->kpi.time) / 1000);
+    wb_report_put_real(t, r->kpi.occupancy);
+    wb_report_put_int(t, r->kpi.time.ring_noanswers);
   }
   return t;
 }
@@ -600,16 +639,16 @@ hour_heat_table(const gint64 *heat)
   }
   g_ptr_array_add(cols, g_strdup("total"));
   g_ptr_array_add(cols, g_strdup("合计"));
-  WbReportTable *t = table_new("heat_hour_weekday", "呼入量热力图（时段×星期）",
-                               (const char *const *)cols->pdata, cols->len / 2);
+  WbReportTable *t = wb_report_table_new("heat_hour_weekday", "呼入量热力图（时段×星期）",
+                                         (const char *const *)cols->pdata, cols->len / 2);
   for (int d = 0; d < 7; d++) {
     gint64 sum = 0;
-    put_text(t, days[d]);
+    wb_report_put_text(t, days[d]);
     for (int h = 0; h < 24; h++) {
-      put_int(t, heat[d * 24 + h]);
+      wb_report_put_int(t, heat[d * 24 + h]);
       sum += heat[d * 24 + h];
     }
-    put_int(t, sum);
+    wb_report_put_int(t, sum);
   }
   return t;
 }
@@ -708,14 +747,14 @@ category_heat_table(GTimeZone *tz, const WbReportPeriod *period, GArray *by_coun
   }
   g_ptr_array_add(cols, g_strdup("total"));
   g_ptr_array_add(cols, g_strdup("合计"));
-  WbReportTable *t = table_new("heat_category_day", "诉求分类热力图（分类×日）",
-                               (const char *const *)cols->pdata, cols->len / 2);
+  WbReportTable *t = wb_report_table_new("heat_category_day", "诉求分类热力图（分类×日）",
+                                         (const char *const *)cols->pdata, cols->len / 2);
   for (guint i = 0; i < by_count->len; i++) {
     const Topic *tp = &g_array_index(by_count, Topic, i);
     const gint64 *v = g_hash_table_lookup(now, tp->category);
-    put_text(t, tp->category);
+    wb_report_put_text(t, tp->category);
     for (gint d = 0; d <= period->days; d++)
-      put_int(t, v[d]);
+      wb_report_put_int(t, v[d]);
   }
   return t;
 }
@@ -727,14 +766,14 @@ static const char *const topic_cols[] = {"category", "诉求分类", "rank",   "
 static void
 put_topic(WbReportTable *t, const Topic *tp, gint rank, gint64 total)
 {
-  put_text(t, tp->category);
-  put_int(t, rank);
-  put_int(t, tp->now);
-  put_real(t, total > 0 ? (gdouble)tp->now / (gdouble)total : NAN);
-  put_int(t, tp->prev);
-  put_int(t, tp->now - tp->prev);
+  wb_report_put_text(t, tp->category);
+  wb_report_put_int(t, rank);
+  wb_report_put_int(t, tp->now);
+  wb_report_put_real(t, total > 0 ? (gdouble)tp->now / (gdouble)total : NAN);
+  wb_report_put_int(t, tp->prev);
+  wb_report_put_int(t, tp->now - tp->prev);
   /* A topic new this period has no growth rate: it rose from nothing. */
-  put_real(t, tp->prev > 0 ? (gdouble)(tp->now - tp->prev) / (gdouble)tp->prev : NAN);
+  wb_report_put_real(t, tp->prev > 0 ? (gdouble)(tp->now - tp->prev) / (gdouble)tp->prev : NAN);
 }
 
 static void
@@ -743,11 +782,11 @@ hot_topic_tables(GArray *list, WbReportTable **top, WbReportTable **rising)
   gint64 total = 0;
   for (guint i = 0; i < list->len; i++)
     total += g_array_index(list, Topic, i).now;
-  *top = TABLE("hot_topics", "热点诉求（本期前十）", topic_cols);
+  *top = WB_REPORT_TABLE("hot_topics", "热点诉求（本期前十）", topic_cols);
   g_array_sort(list, compare_topics_count);
   for (guint i = 0; i < list->len && i < HOT_TOPICS; i++)
     put_topic(*top, &g_array_index(list, Topic, i), (gint)i + 1, total);
-  *rising = TABLE("rising_topics", "集中性热点诉求（较上期增长最快）", topic_cols);
+  *rising = WB_REPORT_TABLE("rising_topics", "集中性热点诉求（较上期增长最快）", topic_cols);
   g_autoptr(GArray) copy = g_array_copy(list);
   g_array_sort(copy, compare_topics_rise);
   gint rank = 0;
@@ -782,36 +821,36 @@ workorder_table(WbStore *store, const WbReportPeriod *period, GError **error)
   sqlite3_stmt *st = wb_store_statement(store, workorder_sql, error);
   if (st == NULL)
     return NULL;
-  WbReportTable *t = TABLE("workorders", "12345工单", cols);
+  WbReportTable *t = WB_REPORT_TABLE("workorders", "12345工单", cols);
   gint64 sum[4] = {0};
   sqlite3_bind_int64(st, 1, period->from_ms);
   sqlite3_bind_int64(st, 2, period->to_ms);
   int rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    put_text(t, (const char *)sqlite3_column_text(st, 0));
+    wb_report_put_text(t, (const char *)sqlite3_column_text(st, 0));
     gint64 v[4];
     for (int i = 0; i < 4; i++) {
       v[i] = sqlite3_column_int64(st, i + 1);
       sum[i] += v[i];
     }
-    put_int(t, v[0]);
-    put_int(t, v[1]);
-    put_int(t, v[2]);
-    put_real(t, v[1] > 0 ? (gdouble)v[2] / (gdouble)v[1] : NAN);
-    put_int(t, v[3]);
+    wb_report_put_int(t, v[0]);
+    wb_report_put_int(t, v[1]);
+    wb_report_put_int(t, v[2]);
+    wb_report_put_real(t, v[1] > 0 ? (gdouble)v[2] / (gdouble)v[1] : NAN);
+    wb_report_put_int(t, v[3]);
   }
   sqlite3_reset(st);
   if (rc != SQLITE_DONE) {
-    table_free(t);
+    wb_report_table_free(t);
     g_set_error(error, WB_REPORT_ERROR, 0, "workorders: %s", sqlite3_errstr(rc));
     return NULL;
   }
-  put_text(t, "total");
-  put_int(t, sum[0]);
-  put_int(t, sum[1]);
-  put_int(t, sum[2]);
-  put_real(t, sum[1] > 0 ? (gdouble)sum[2] / (gdouble)sum[1] : NAN);
-  put_int(t, sum[3]);
+  wb_report_put_text(t, "total");
+  wb_report_put_int(t, sum[0]);
+  wb_report_put_int(t, sum[1]);
+  wb_report_put_int(t, sum[2]);
+  wb_report_put_real(t, sum[1] > 0 ? (gdouble)sum[2] / (gdouble)sum[1] : NAN);
+  wb_report_put_int(t, sum[3]);
   return t;
 }
 
@@ -847,11 +886,11 @@ static void
 put_nullable(WbReportTable *t, sqlite3_stmt *st, int col, gboolean real)
 {
   if (sqlite3_column_type(st, col) == SQLITE_NULL)
-    put_null(t);
+    wb_report_put_null(t);
   else if (real)
-    put_real(t, sqlite3_column_double(st, col));
+    wb_report_put_real(t, sqlite3_column_double(st, col));
   else
-    put_int(t, sqlite3_column_int64(st, col));
+    wb_report_put_int(t, sqlite3_column_int64(st, col));
 }
 
 static WbReportTable *
@@ -863,15 +902,15 @@ quality_table(WbStore *store, const WbConfig *cfg, const WbReportPeriod *period,
   sqlite3_stmt *st = wb_store_statement(store, quality_sql, error);
   if (st == NULL)
     return NULL;
-  WbReportTable *t = TABLE("quality", "服务质量", cols);
+  WbReportTable *t = WB_REPORT_TABLE("quality", "服务质量", cols);
   sqlite3_bind_int64(st, 1, period->from_ms);
   sqlite3_bind_int64(st, 2, period->to_ms);
   int rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     const char *agent = (const char *)sqlite3_column_text(st, 0);
     gboolean centre = agent[0] == '\0';
-    put_text(t, centre ? "total" : agent);
-    put_text(t, centre ? "全中心" : agent_name(cfg, agent));
+    wb_report_put_text(t, centre ? "total" : agent);
+    wb_report_put_text(t, centre ? "全中心" : agent_name(cfg, agent));
     put_nullable(t, st, 1, FALSE);
     put_nullable(t, st, 2, TRUE);
     put_nullable(t, st, 3, FALSE);
@@ -880,7 +919,7 @@ quality_table(WbStore *store, const WbConfig *cfg, const WbReportPeriod *period,
   }
   sqlite3_reset(st);
   if (rc != SQLITE_DONE) {
-    table_free(t);
+    wb_report_table_free(t);
     g_set_error(error, WB_REPORT_ERROR, 0, "quality: %s", sqlite3_errstr(rc));
     return NULL;
   }
@@ -916,7 +955,9 @@ wb_report_build(WbStore *store, const WbConfig *cfg, GTimeZone *tz, const WbRepo
   g_autoptr(WbReport) r = g_new0(WbReport, 1);
   r->period = *period;
   r->title_zh = g_strdup_printf("%s %s", wb_report_kind_label_zh(period->kind), period->text);
-  r->tables = g_ptr_array_new_with_free_func(table_free);
+  r->centre_zh = g_strdup(cfg->report_centre_name);
+  r->generated_ms = g_get_real_time() / 1000;
+  r->tables = g_ptr_array_new_with_free_func(wb_report_table_free);
 
   gint64 heat[7 * 24] = {0};
   g_autoptr(GHashTable) queues = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -952,71 +993,7 @@ wb_report_build(WbStore *store, const WbConfig *cfg, GTimeZone *tz, const WbRepo
   if ((t = quality_table(store, cfg, period, error)) == NULL)
     return NULL;
   g_ptr_array_add(r->tables, t);
+  if (!wb_report_add_people(r, store, cfg, tz, r->generated_ms, error))
+    return NULL;
   return g_steal_pointer(&r);
-}
-
-/* ---- CSV ---- */
-
-static void
-csv_field(GString *out, const char *s)
-{
-  if (strpbrk(s, ",\"\r\n") == NULL) {
-    g_string_append(out, s);
-    return;
-  }
-  g_string_append_c(out, '"');
-  for (const char *c = s; *c != '\0'; c++) {
-    if (*c == '"')
-      g_string_append_c(out, '"');
-    g_string_append_c(out, *c);
-  }
-  g_string_append_c(out, '"');
-}
-
-static void
-csv_cell(GString *out, const WbReportCell *c)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  switch (c->type) {
-  case WB_REPORT_CELL_INT: g_string_append_printf(out, "%" G_GINT64_FORMAT, c->i); break;
-  case WB_REPORT_CELL_REAL:
-    /* Locale-free and round-trip exact; spreadsheets read it as a number. */
-    g_string_append(out, g_ascii_formatd(buf, sizeof(buf), "%.6g", c->d));
-    break;
-  case WB_REPORT_CELL_TEXT: csv_field(out, c->s); break;
-  default: break;
-  }
-}
-
-gboolean
-wb_report_write_csv(const WbReport *report, const char *dir, GError **error)
-{
-  if (g_mkdir_with_parents(dir, 0755) != 0) {
-    int e = errno;
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s: %s", dir, g_strerror(e));
-    return FALSE;
-  }
-  for (guint i = 0; i < report->tables->len; i++) {
-    const WbReportTable *t = g_ptr_array_index(report->tables, i);
-    g_autoptr(GString) out = g_string_new("\xEF\xBB\xBF");
-    for (guint c = 0; c < t->n_columns; c++) {
-      if (c > 0)
-        g_string_append_c(out, ',');
-      csv_field(out, t->column_labels_zh[c]);
-    }
-    g_string_append(out, "\r\n");
-    for (guint row = 0; row < wb_report_table_rows(t); row++) {
-      for (guint c = 0; c < t->n_columns; c++) {
-        if (c > 0)
-          g_string_append_c(out, ',');
-        csv_cell(out, wb_report_table_cell(t, row, c));
-      }
-      g_string_append(out, "\r\n");
-    }
-    g_autofree char *name = g_strconcat(t->name, ".csv", NULL);
-    g_autofree char *path = g_build_filename(dir, name, NULL);
-    if (!g_file_set_contents(path, out->str, (gssize)out->len, error))
-      return FALSE;
-  }
-  return TRUE;
 }
