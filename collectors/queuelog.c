@@ -528,7 +528,7 @@ wb_queuelog_start(const WbQueuelogOptions *opts, GError **error)
   q->base.ops = &queuelog_ops;
   q->sink = opts->sink;
   q->agents = opts->agents;
-  q->poll_ms = opts->poll_ms > 0 ? opts->poll_ms : 250;
+  q->poll_ms = opts->poll_ms > 0 ? opts->poll_ms : 50;
   q->tails = g_ptr_array_new_with_free_func(tail_free);
   for (const char *const *p = opts->paths; p != NULL && *p != NULL; p++) {
     if (**p == '\0') {

@@ -33,6 +33,7 @@ static const WbAlertMetric metrics[] = {
     {"collector_down_s", "采集器断开", "秒"},
     {"disk_free_pct", "状态目录剩余空间", "%"},
     {"store_errors", "近10分钟数据库写入失败", ""},
+    {"rrd_errors", "近10分钟趋势归档写入失败", ""},
 };
 
 const WbAlertMetric *
@@ -109,6 +110,8 @@ static const DefaultRule defaults[] = {
     {"disk_low", "disk_free_pct", "disk", WB_ALERT_LT, "0.05", "0.08", 60, 60, WB_ALERT_CRITICAL,
      0},
     {"store_errors", "store_errors", "store", WB_ALERT_GE, "1", "1", 0, 0, WB_ALERT_CRITICAL, 0},
+    /* The trends stop while the KPIs go on: a warning, not critical. */
+    {"rrd_errors", "rrd_errors", "rrd", WB_ALERT_GE, "1", "1", 0, 0, WB_ALERT_WARNING, 0},
 };
 
 /* "0.8", "target", "target+0.05", "target-0.1". */
@@ -503,6 +506,7 @@ wb_alerts_new(WbStore *store, const WbConfig *cfg, GTimeZone *tz, gint64 now_ms,
   a->rules = g_steal_pointer(&rules);
   a->states = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, state_free);
   a->collect.store_errors = g_array_new(FALSE, FALSE, sizeof(gint64));
+  a->collect.rrd_errors = g_array_new(FALSE, FALSE, sizeof(gint64));
   a->collect.down_since = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   if (!load_open(a, now_ms, error))
     return NULL;
@@ -519,6 +523,7 @@ wb_alerts_free(WbAlerts *a)
   g_clear_pointer(&a->rules, g_ptr_array_unref);
   g_clear_pointer(&a->states, g_hash_table_unref);
   g_clear_pointer(&a->collect.store_errors, g_array_unref);
+  g_clear_pointer(&a->collect.rrd_errors, g_array_unref);
   g_clear_pointer(&a->collect.down_since, g_hash_table_unref);
   g_free(a);
 }
@@ -834,7 +839,8 @@ wb_alerts_config_docs(void)
   return "\n## [alert.NAME]\n\nOne group per alert rule (docs/alerts.md). A group named like a "
          "shipped rule (`service_level`, `waiting`, `longest_wait`, `acw_long`, `paused_long`, "
          "`shift_uncovered`, `staffing_short`, `abandon_spike`, `workorder_due`, "
-         "`collector_silent`, `collector_down`, `disk_low`, `store_errors`) changes only the "
+         "`collector_silent`, `collector_down`, `disk_low`, `store_errors`, `rrd_errors`) changes "
+         "only the "
          "keys it gives; any other NAME adds a rule and needs `metric`, `scope` and "
          "`threshold`.\n\n"
          "| Key | Meaning |\n|---|---|\n"

@@ -10,6 +10,7 @@
 #include "engine/alerts_private.h"
 #include "engine/live.h"
 #include "engine/metrics.h"
+#include "rrd/archive.h"
 #include "engine/store_private.h"
 #include "engine/workforce/staffing.h"
 
@@ -266,6 +267,39 @@ collect_disk(WbAlerts *a, WbEngine *e, gint64 now_ms)
   batch_clear(&disk);
 }
 
+/* Adds the failures counted since the last look (a counter that only
+ * grows) to the window of pairs and returns those of the last
+ * STORE_ERRORS_MS. */
+static gint64
+window_errors(GArray *pairs, gboolean *known, guint64 *last_total, guint64 total, gint64 now_ms)
+{
+  if (!*known) {
+    *known = TRUE;
+    *last_total = total;
+  }
+  if (total > *last_total) {
+    gint64 pair[2] = {now_ms, (gint64)(total - *last_total)};
+    g_array_append_vals(pairs, pair, 2);
+    *last_total = total;
+  }
+  while (pairs->len >= 2 && g_array_index(pairs, gint64, 0) <= now_ms - STORE_ERRORS_MS)
+    g_array_remove_range(pairs, 0, 2);
+  gint64 n = 0;
+  for (guint i = 1; i < pairs->len; i += 2)
+    n += g_array_index(pairs, gint64, i);
+  return n;
+}
+
+static void
+observe_count(WbAlerts *a, const char *scope, const char *metric, gint64 n, gint64 now_ms)
+{
+  Batch batch;
+  batch_init(&batch);
+  batch_add(&batch, scope, scope, (gdouble)n, NAN, 0);
+  batch_observe(a, &batch, metric, now_ms);
+  batch_clear(&batch);
+}
+
 /* Failed commits of the last STORE_ERRORS_MS (the bus counts them since
  * the start). */
 static void
@@ -273,28 +307,25 @@ collect_store(WbAlerts *a, WbEngine *e, WbAlertsCollectState *cs, gint64 now_ms)
 {
   WbBusStats bs;
   wb_bus_stats(e->bus, &bs);
-  if (!cs->errors_known) {
-    cs->errors_known = TRUE;
-    cs->errors_total = bs.store_errors;
-  }
-  if (bs.store_errors > cs->errors_total) {
-    gint64 pair[2] = {now_ms, (gint64)(bs.store_errors - cs->errors_total)};
-    g_array_append_vals(cs->store_errors, pair, 2);
-    cs->errors_total = bs.store_errors;
-    /* The failure may have dropped alert rows of the batch. */
+  guint64 before = cs->errors_total;
+  gboolean known = cs->errors_known;
+  gint64 n = window_errors(cs->store_errors, &cs->errors_known, &cs->errors_total, bs.store_errors,
+                           now_ms);
+  /* The failure may have dropped alert rows of the batch. */
+  if (known && cs->errors_total > before)
     wb_alerts_resync(a, now_ms);
-  }
-  while (cs->store_errors->len >= 2 &&
-         g_array_index(cs->store_errors, gint64, 0) <= now_ms - STORE_ERRORS_MS)
-    g_array_remove_range(cs->store_errors, 0, 2);
-  gint64 n = 0;
-  for (guint i = 1; i < cs->store_errors->len; i += 2)
-    n += g_array_index(cs->store_errors, gint64, i);
-  Batch store;
-  batch_init(&store);
-  batch_add(&store, "store", "store", (gdouble)n, NAN, 0);
-  batch_observe(a, &store, "store_errors", now_ms);
-  batch_clear(&store);
+  observe_count(a, "store", "store_errors", n, now_ms);
+}
+
+/* Failed RRD updates of the last STORE_ERRORS_MS: the trends stop while
+ * the live figures go on, so nobody would notice otherwise. */
+static void
+collect_rrd(WbAlerts *a, WbEngine *e, WbAlertsCollectState *cs, gint64 now_ms)
+{
+  WbRrdStats rs;
+  wb_rrd_archive_stats(e->rrd, &rs);
+  gint64 n = window_errors(cs->rrd_errors, &cs->rrd_known, &cs->rrd_total, rs.errors, now_ms);
+  observe_count(a, "rrd", "rrd_errors", n, now_ms);
 }
 
 void
@@ -309,6 +340,8 @@ wb_alerts_collect(WbAlerts *a, WbEngine *e, gint64 now_ms)
   collect_collectors(a, e, cs->down_since, now_ms);
   if (e->bus != NULL)
     collect_store(a, e, cs, now_ms);
+  if (e->rrd != NULL)
+    collect_rrd(a, e, cs, now_ms);
   if (cs->slow_at_ms == 0 || now_ms - cs->slow_at_ms >= WB_ALERTS_SLOW_MS ||
       now_ms < cs->slow_at_ms) {
     cs->slow_at_ms = now_ms;

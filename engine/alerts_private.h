@@ -12,6 +12,9 @@ typedef struct {
   gboolean errors_known;  /* errors_total has been read once */
   guint64 errors_total;   /* the bus's failed commits when last read */
   GArray *store_errors;   /* gint64 pairs: ts_ms, failures then */
+  gboolean rrd_known;     /* rrd_total has been read once */
+  guint64 rrd_total;      /* the RRD archive's failed updates when last read */
+  GArray *rrd_errors;     /* gint64 pairs: ts_ms, failures then */
   GHashTable *down_since; /* collector source -> gint64* wall ms first seen down */
   guint timer_id;
 } WbAlertsCollectState;

@@ -3,6 +3,7 @@
 
 #include "engine/server.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <gio/gio.h>
 #include <libwebsockets.h>
@@ -443,6 +444,12 @@ wb_server_start(WbEngine *engine, GMainLoop *loop, GError **error)
   info.pcontext = &srv->context;
   info.user = srv;
 
+  /* lws loads its GLib event library as a plugin and unloads it in
+   * lws_context_destroy(), while GLib may still hold sources whose
+   * GSourceFuncs live in it (a crash on shutdown, docs/performance.md,
+   * "WebSocket fan-out"): keep it mapped for the life of the process. A
+   * missing file is lws' error to report, below. */
+  (void)dlopen("libwebsockets-evlib_glib.so", RTLD_NOW | RTLD_NODELETE);
   srv->context = lws_create_context(&info);
   if (srv->context == NULL) {
     g_set_error(error, WB_SERVER_ERROR, 0,

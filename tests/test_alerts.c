@@ -94,6 +94,7 @@ static const Shipped shipped[] = {
     {"collector_down", "collector_down_s", "collector:ami", 61, 60, 0, 0, 0, FALSE},
     {"disk_low", "disk_free_pct", "disk", 0.04, 0.07, 0.08, 60, 60, TRUE},
     {"store_errors", "store_errors", "store", 1, 0, 0, 0, 0, FALSE},
+    {"rrd_errors", "rrd_errors", "rrd", 1, 0, 0, 0, 0, FALSE},
 };
 
 START_TEST(test_shipped_rules)
