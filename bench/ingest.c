@@ -28,6 +28,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "bench/bench_dir.h"
 #include "collectors/queuelog.h"
 #include "collectors/sim.h"
 #include "engine/backfill.h"
@@ -611,61 +612,6 @@ check_import(const ParseCounts *parsed, const WbBackfillProgress *s, const Store
   return FALSE;
 }
 
-/* ---- the work directory --------------------------------------------------------- */
-
-/* Removes everything under path, not path itself. */
-static gboolean
-rm_contents(const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-  gboolean ok = dir != NULL;
-  const char *name;
-  while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-    g_autofree char *child = g_build_filename(path, name, NULL);
-    if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-      ok = rm_contents(child) && g_rmdir(child) == 0 && ok;
-    else
-      ok = g_unlink(child) == 0 && ok;
-  }
-  return ok;
-}
-
-/* A fresh temporary directory, or --dir, which must be new or empty (the
- * import needs a fresh state directory). */
-static char *
-work_dir_make(const char *requested, gboolean *created, GError **error)
-{
-  if (requested == NULL) {
-    *created = TRUE;
-    return g_dir_make_tmp("wb-bench-ingest-XXXXXX", error);
-  }
-  *created = !g_file_test(requested, G_FILE_TEST_EXISTS);
-  if (g_mkdir_with_parents(requested, 0700) != 0) {
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "cannot create %s: %s",
-                requested, g_strerror(errno));
-    return NULL;
-  }
-  g_autoptr(GDir) dir = g_dir_open(requested, 0, error);
-  if (dir == NULL)
-    return NULL;
-  if (g_dir_read_name(dir) != NULL) {
-    g_set_error(error, BENCH_ERROR, BENCH_ERROR_FAILED, "--dir %s is not empty", requested);
-    return NULL;
-  }
-  return g_canonicalize_filename(requested, NULL);
-}
-
-/* Removes what the run wrote, and the directory if the run made it. */
-static void
-work_dir_remove(const char *dir, gboolean created)
-{
-  gboolean ok = rm_contents(dir);
-  if (ok && created)
-    ok = g_rmdir(dir) == 0;
-  if (!ok)
-    g_printerr("ingest: could not remove all of %s\n", dir);
-}
-
 /* ---- the report ---------------------------------------------------------------- */
 
 static char *
@@ -885,7 +831,7 @@ main(int argc, char **argv)
   }
   g_autofree char *requested = opt.dir;
   gboolean created = FALSE;
-  g_autofree char *dir = work_dir_make(requested, &created, &error);
+  g_autofree char *dir = bench_dir_make(requested, "wb-bench-ingest-XXXXXX", &created, &error);
   if (dir == NULL) {
     g_printerr("ingest: %s\n", error->message);
     return 1;
@@ -894,6 +840,6 @@ main(int argc, char **argv)
   if (!ok)
     g_printerr("ingest: %s\n", error->message);
   if (!opt.keep)
-    work_dir_remove(dir, created);
+    bench_dir_remove("ingest", dir, created);
   return ok ? 0 : 1;
 }

@@ -46,6 +46,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "bench/bench_dir.h"
 #include "engine/config.h"
 #include "engine/kpi.h"
 #include "engine/live.h"
@@ -963,58 +964,6 @@ check_same(const char *check_out, const ReportRun *rr, GError **error)
   return FALSE;
 }
 
-/* ---- the work directory --------------------------------------------------------- */
-
-static gboolean
-rm_contents(const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-  gboolean ok = dir != NULL;
-  const char *name;
-  while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-    g_autofree char *child = g_build_filename(path, name, NULL);
-    if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-      ok = rm_contents(child) && g_rmdir(child) == 0 && ok;
-    else
-      ok = g_unlink(child) == 0 && ok;
-  }
-  return ok;
-}
-
-/* A fresh temporary directory, or --dir, which must be new or empty. */
-static char *
-work_dir_make(const char *requested, gboolean *created, GError **error)
-{
-  if (requested == NULL) {
-    *created = TRUE;
-    return g_dir_make_tmp("wb-bench-report-XXXXXX", error);
-  }
-  *created = !g_file_test(requested, G_FILE_TEST_EXISTS);
-  if (g_mkdir_with_parents(requested, 0700) != 0) {
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "cannot create %s: %s",
-                requested, g_strerror(errno));
-    return NULL;
-  }
-  g_autoptr(GDir) dir = g_dir_open(requested, 0, error);
-  if (dir == NULL)
-    return NULL;
-  if (g_dir_read_name(dir) != NULL) {
-    g_set_error(error, BENCH_ERROR, BENCH_ERROR_FAILED, "--dir %s is not empty", requested);
-    return NULL;
-  }
-  return g_canonicalize_filename(requested, NULL);
-}
-
-static void
-work_dir_remove(const char *dir, gboolean created)
-{
-  gboolean ok = rm_contents(dir);
-  if (ok && created)
-    ok = g_rmdir(dir) == 0;
-  if (!ok)
-    g_printerr("report: could not remove all of %s\n", dir);
-}
-
 /* ---- printing ------------------------------------------------------------------ */
 
 static char *
@@ -1277,12 +1226,12 @@ main(int argc, char **argv)
     return 2;
   }
   gboolean created = FALSE;
-  g_autofree char *dir = work_dir_make(opt.dir, &created, &error);
+  g_autofree char *dir = bench_dir_make(opt.dir, "wb-bench-report-XXXXXX", &created, &error);
   gboolean ok = dir != NULL && run_bench(&opt, dir, &error);
   if (!ok)
     g_printerr("report: %s\n", error->message);
   if (dir != NULL && !opt.keep)
-    work_dir_remove(dir, created);
+    bench_dir_remove("report", dir, created);
   g_free(opt.sqlite3);
   g_free(opt.dir);
   return ok ? 0 : 1;
