@@ -28,10 +28,11 @@ build_debs=(meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libjson-gl
 # rrdcached that the archive is checked against, openssl to make the AMI
 # TLS test's certificate (not in a minimal Debian 12), openpyxl to read the
 # reports' XLSX back, prometheus-client to parse /metrics, systemd-analyze
-# to verify the units, debhelper and git to build the Debian package.
+# to verify the units, debhelper and git to build the Debian package,
+# valgrind for the daemon test under memcheck.
 test_debs=(clang clang-format libclang-rt-14-dev python3 python3-websockets python3-openpyxl
   python3-prometheus-client sqlite3 chromium rrdtool rrdcached openssl systemd debhelper
-  dpkg-dev git)
+  dpkg-dev git valgrind)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then

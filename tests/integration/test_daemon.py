@@ -56,12 +56,15 @@ class DaemonTest(unittest.TestCase):
         self.daemons = []
 
     def tearDown(self):
+        # Files go even when a check fails (cleanup raises on a memcheck error).
+        self.addCleanup(os.system, "rm -rf '%s'" % self.tmp)
+        for d in self.daemons:
+            self.addCleanup(d.cleanup)
         for d in self.daemons:
             log = d.read_log()
             d.cleanup()
             # The daemon never logs a critical or an lws error on these paths.
             self.assertNotIn("CRITICAL", log)
-        os.system("rm -rf '%s'" % self.tmp)
 
     def start(self, *args, **kw):
         d = Daemon(*args, **kw)

@@ -2,8 +2,12 @@
 loopback port with a temporary state directory and talk to it as a client."""
 
 import asyncio
+import glob
+import itertools
 import json
 import os
+import re
+import shlex
 import signal
 import sqlite3
 import subprocess
@@ -19,6 +23,21 @@ DAEMON = os.environ.get("WB_DAEMON") or os.path.join(
     os.environ.get("WB_BUILD_DIR", "build"), "engine", "wallboardd")
 SAMPLES = os.environ.get("WB_SAMPLES_DIR") or os.path.join(
     os.environ.get("WB_SOURCE_DIR", "."), "tests", "data", "samples")
+
+
+# A command put before the daemon, e.g. tests/valgrind/wallboardd.sh: it
+# gets WB_WRAPPER_LOG (a path with %p for the process id) for its report, and
+# an exit status of 99 or an error in that report fails the test.
+WRAPPER = shlex.split(os.environ.get("WB_DAEMON_WRAPPER", ""))
+WRAPPER_ERROR_EXIT = 99
+# Every timeout is multiplied by this: a daemon under memcheck is 20 to 50
+# times slower.
+TIMEOUT_SCALE = float(os.environ.get("WB_TIMEOUT_SCALE") or 1)
+_wrapper_runs = itertools.count(1)
+# memcheck's error headers: a SIGKILLed process writes no ERROR SUMMARY.
+_WRAPPER_ERROR = re.compile(r"^==\d+== (ERROR SUMMARY: [1-9]|Invalid (read|write|free)|"
+                            r"Conditional jump|Use of uninitialised|Syscall param|"
+                            r"Mismatched free|Source and destination overlap)", re.M)
 
 
 def sample(name):
@@ -39,6 +58,7 @@ class Daemon:
         self.url = None
         self.token = None
         self.log_path = os.path.join(self.state_dir, "daemon.log")
+        self.wrapper_log = None
 
     def start(self, timeout=20):
         url_file = os.path.join(self.state_dir, "wallboardd.url")
@@ -49,8 +69,16 @@ class Daemon:
         if self.config:
             cmd += ["--config", self.config]
         cmd += self.args
+        env = None
+        if WRAPPER:
+            # One report per run, even when another Daemon reuses the directory.
+            self.wrapper_log = os.path.join(self.state_dir, "wrapper-%d-%d.%%p.log"
+                                            % (os.getpid(), next(_wrapper_runs)))
+            env = dict(os.environ, WB_WRAPPER_LOG=self.wrapper_log)
+            cmd = WRAPPER + cmd
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        timeout *= TIMEOUT_SCALE
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -78,14 +106,27 @@ class Daemon:
         except OSError:
             return ""
 
+    def check_wrapper(self, rc):
+        """Raise if the wrapper (memcheck) reported an error in this run."""
+        if not self.wrapper_log:
+            return
+        text = ""
+        for path in sorted(glob.glob(self.wrapper_log.replace("%p", "*"))):
+            with open(path, "rb") as f:
+                text += f.read().decode("utf-8", "replace")
+        if rc == WRAPPER_ERROR_EXIT or _WRAPPER_ERROR.search(text):
+            raise AssertionError("%s found errors in wallboardd (exit %s):\n%s"
+                                 % (" ".join(WRAPPER), rc, text))
+
     def stop(self, sig=signal.SIGTERM, timeout=20):
         if self.proc is None:
             return None
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-        rc = self.proc.wait(timeout=timeout)
+        rc = self.proc.wait(timeout=timeout * TIMEOUT_SCALE)
         self.proc = None
         self.log.close()
+        self.check_wrapper(rc)
         return rc
 
     def kill(self):
@@ -102,7 +143,7 @@ class Daemon:
             h["Authorization"] = "Bearer " + token
         req = urllib.request.Request(self.url.rstrip("/") + path, method=method, headers=h, data=data)
         try:
-            with urllib.request.urlopen(req, timeout=20) as r:
+            with urllib.request.urlopen(req, timeout=20 * TIMEOUT_SCALE) as r:
                 return r.status, r.headers, r.read()
         except urllib.error.HTTPError as e:
             return e.code, e.headers, e.read()
@@ -123,13 +164,24 @@ class Daemon:
         return self.url.replace("http://", "ws://")
 
     def cleanup(self):
-        if self.proc is not None:
-            self.kill()
-        if self.own_dir:
-            subprocess.run(["rm", "-rf", self.state_dir])
+        try:
+            if self.proc is not None:
+                # Under a wrapper, a clean stop so that memcheck checks leaks.
+                if WRAPPER:
+                    try:
+                        self.stop()
+                    except subprocess.TimeoutExpired:
+                        self.kill()
+                        raise
+                else:
+                    self.kill()
+        finally:
+            if self.own_dir:
+                subprocess.run(["rm", "-rf", self.state_dir])
 
 
 def wait_for(predicate, timeout=15, interval=0.05, what="condition"):
+    timeout *= TIMEOUT_SCALE
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
@@ -147,7 +199,7 @@ async def ws_session(daemon, topics, token=None):
 
 
 async def ws_recv(ws, timeout=10):
-    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+    return json.loads(await asyncio.wait_for(ws.recv(), timeout * TIMEOUT_SCALE))
 
 
 def append(path, text):
