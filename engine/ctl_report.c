@@ -31,14 +31,11 @@ write_to(WbStore *store, const WbConfig *cfg, GTimeZone *tz, const WbReportPerio
   g_autoptr(GError) error = NULL;
   if (progress != NULL)
     show_progress("reading the store", progress);
-  g_autoptr(WbReport) report = wb_report_build(store, cfg, tz, period, &error);
-  WbReportText text;
-  if (report == NULL || !wb_report_text_get(store, period, &text, &error)) {
+  g_autoptr(WbReport) report = wb_report_make(store, cfg, tz, period, &error);
+  if (report == NULL) {
     g_printerr("wallboardctl: report: %s\n", error->message);
     return 1;
   }
-  report->rectification = g_steal_pointer(&text.body);
-  wb_report_text_clear(&text);
   if (progress != NULL)
     show_progress("writing", progress);
   if (!wb_report_write_all(report, out, &error)) {

@@ -204,6 +204,11 @@ void wb_report_text_clear(WbReportText *text);
 gboolean wb_report_text_set(WbStore *store, const WbReportPeriod *period, const char *body,
                             const char *author, gint64 now_ms, GError **error);
 
+/* wb_report_build with the period's text as report->rectification: the
+ * report as every output prints it. */
+WbReport *wb_report_make(WbStore *store, const WbConfig *cfg, GTimeZone *tz,
+                         const WbReportPeriod *period, GError **error);
+
 typedef void (*WbReportProgressFunc)(const char *what, gpointer user_data);
 
 /* Builds the report of period, with the period's text, writes every output

@@ -298,6 +298,15 @@ progress(WbReportProgressFunc func, gpointer data, const char *what)
     func(what, data);
 }
 
+/* The system call on path just failed: its errno as a GError; FALSE. */
+static gboolean
+set_errno_error(GError **error, const char *path)
+{
+  int e = errno;
+  g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s: %s", path, g_strerror(e));
+  return FALSE;
+}
+
 /* Into a fresh directory beside the old one, then swapped in: a reader
  * of the previous run's files never sees half of the new one's. */
 static gboolean
@@ -309,14 +318,10 @@ write_swap(const WbReport *report, const char *dir, GError **error)
       !wb_report_write_all(report, fresh, error))
     return FALSE;
   if (g_file_test(dir, G_FILE_TEST_IS_DIR) && rename(dir, old) != 0) {
-    int e = errno;
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s: %s", dir, g_strerror(e));
-    return FALSE;
+    return set_errno_error(error, dir);
   }
   if (rename(fresh, dir) != 0) {
-    int e = errno;
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s: %s", dir, g_strerror(e));
-    return FALSE;
+    return set_errno_error(error, dir);
   }
   return wb_report_remove_dir(old, error);
 }
@@ -331,17 +336,26 @@ wb_report_remove_dir(const char *dir, GError **error)
   while ((name = g_dir_read_name(d)) != NULL) {
     g_autofree char *path = g_build_filename(dir, name, NULL);
     if (g_unlink(path) != 0) {
-      int e = errno;
-      g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s: %s", path, g_strerror(e));
-      return FALSE;
+      return set_errno_error(error, path);
     }
   }
   if (g_rmdir(dir) != 0) {
-    int e = errno;
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s: %s", dir, g_strerror(e));
-    return FALSE;
+    return set_errno_error(error, dir);
   }
   return TRUE;
+}
+
+WbReport *
+wb_report_make(WbStore *store, const WbConfig *cfg, GTimeZone *tz, const WbReportPeriod *period,
+               GError **error)
+{
+  g_autoptr(WbReport) report = wb_report_build(store, cfg, tz, period, error);
+  WbReportText text;
+  if (report == NULL || !wb_report_text_get(store, period, &text, error))
+    return NULL;
+  report->rectification = g_steal_pointer(&text.body);
+  wb_report_text_clear(&text);
+  return g_steal_pointer(&report);
 }
 
 static char *
@@ -349,20 +363,13 @@ produce(WbStore *store, const WbConfig *cfg, GTimeZone *tz, const WbReportPeriod
         const char *reports_dir, WbReportProgressFunc func, gpointer data, GError **error)
 {
   progress(func, data, "reading the store");
-  g_autoptr(WbReport) report = wb_report_build(store, cfg, tz, period, error);
+  g_autoptr(WbReport) report = wb_report_make(store, cfg, tz, period, error);
   if (report == NULL)
     return NULL;
-  WbReportText text;
-  if (!wb_report_text_get(store, period, &text, error))
-    return NULL;
-  report->rectification = g_steal_pointer(&text.body);
-  wb_report_text_clear(&text);
   g_autofree char *name = wb_report_dir_name(period);
   g_autofree char *dir = g_build_filename(reports_dir, name, NULL);
   if (g_mkdir_with_parents(reports_dir, 0750) != 0) {
-    int e = errno;
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s: %s", reports_dir,
-                g_strerror(e));
+    set_errno_error(error, reports_dir);
     return NULL;
   }
   g_autofree char *what = g_strdup_printf("writing %u tables", report->tables->len);
