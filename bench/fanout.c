@@ -33,6 +33,9 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "bench/bench_dir.h"
+#include "bench/bench_machine.h"
+
 #ifndef WB_BENCH_BUILDTYPE
 #define WB_BENCH_BUILDTYPE "unknown"
 #endif
@@ -96,23 +99,6 @@ typedef struct {
   long clk_tck;
 } Server;
 
-/* Removes path and everything under it: the state directory holds the
- * database, its WAL, the log and directories the daemon makes. */
-static void
-rm_tree(const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-  const char *name;
-  while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-    g_autofree char *child = g_build_filename(path, name, NULL);
-    if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-      rm_tree(child);
-    else
-      g_unlink(child);
-  }
-  g_rmdir(path);
-}
-
 static void
 server_clear(Server *s)
 {
@@ -121,7 +107,7 @@ server_clear(Server *s)
   s->input_fd = -1;
   g_clear_pointer(&s->token, g_free);
   if (s->dir != NULL)
-    rm_tree(s->dir);
+    bench_dir_remove("fanout", s->dir, TRUE);
   g_clear_pointer(&s->dir, g_free);
 }
 
@@ -810,48 +796,16 @@ vmrss_per_session_kib(const Result *r, guint n)
   return n > 0 ? (double)(r->rss_idle.rss_kib - r->rss_before.rss_kib) / n : 0.0;
 }
 
-static char *
-cpu_model(void)
-{
-  g_autofree char *info = NULL;
-  if (!g_file_get_contents("/proc/cpuinfo", &info, NULL, NULL))
-    return g_strdup("unknown CPU");
-  const char *model = strstr(info, "model name");
-  const char *colon = model != NULL ? strchr(model, ':') : NULL;
-  if (colon == NULL)
-    return g_strdup("unknown CPU");
-  return g_strstrip(g_strndup(colon + 1, strcspn(colon + 1, "\n")));
-}
-
-static double
-load_average(void)
-{
-  g_autofree char *text = NULL;
-  if (!g_file_get_contents("/proc/loadavg", &text, NULL, NULL))
-    return -1.0;
-  return g_ascii_strtod(text, NULL);
-}
-
-static gint64
-mem_total_kib(void)
-{
-  g_autofree char *text = NULL;
-  if (!g_file_get_contents("/proc/meminfo", &text, NULL, NULL))
-    return -1;
-  const char *t = strstr(text, "MemTotal:");
-  return t != NULL ? g_ascii_strtoll(t + strlen("MemTotal:"), NULL, 10) : -1;
-}
-
 static void
 print_header(const Options *opt)
 {
-  g_autofree char *cpu = cpu_model();
+  g_autofree char *cpu = bench_machine_cpu_model();
   g_print(
       "fanout: wallboard.v1 fan-out of wallboardd against a bare libwebsockets broadcast server\n");
   g_print("machine: %s, %ld online cores, %.1f GiB RAM, load average %.2f; libwebsockets %s; build "
           "%s\n",
-          cpu, sysconf(_SC_NPROCESSORS_ONLN), mem_total_kib() / 1048576.0, load_average(),
-          lws_get_library_version(), WB_BENCH_BUILDTYPE);
+          cpu, sysconf(_SC_NPROCESSORS_ONLN), bench_machine_mem_total_kib() / 1048576.0,
+          bench_machine_load_average(), lws_get_library_version(), WB_BENCH_BUILDTYPE);
   g_print("load: %.0f lines in %.1f s (%.1f/s) per run, ENTERQUEUE of new calls; coalescing window "
           "%d ms ([server] update_ms), queue_log read every %d ms ([queue_log] poll_ms)\n",
           opt->rate * opt->seconds, opt->seconds, opt->rate, DEFAULT_UPDATE_MS, DEFAULT_POLL_MS);

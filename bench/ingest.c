@@ -28,6 +28,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "bench/bench_machine.h"
 #include "bench/bench_dir.h"
 #include "collectors/queuelog.h"
 #include "collectors/sim.h"
@@ -614,37 +615,15 @@ check_import(const ParseCounts *parsed, const WbBackfillProgress *s, const Store
 
 /* ---- the report ---------------------------------------------------------------- */
 
-static char *
-cpu_model(void)
-{
-  g_autofree char *info = NULL;
-  if (!g_file_get_contents("/proc/cpuinfo", &info, NULL, NULL))
-    return g_strdup("unknown CPU");
-  const char *model = strstr(info, "model name");
-  const char *colon = model != NULL ? strchr(model, ':') : NULL;
-  if (colon == NULL)
-    return g_strdup("unknown CPU");
-  return g_strstrip(g_strndup(colon + 1, strcspn(colon + 1, "\n")));
-}
-
-/* The 1-minute load average: other work on the machine skews the figures. */
-static double
-load_average(void)
-{
-  g_autofree char *text = NULL;
-  if (!g_file_get_contents("/proc/loadavg", &text, NULL, NULL))
-    return -1.0;
-  return g_ascii_strtod(text, NULL);
-}
-
 static void
 print_header(const Options *opt, const char *dir, guint64 lines, guint64 bytes, gint days,
              double gen_s)
 {
-  g_autofree char *cpu = cpu_model();
+  g_autofree char *cpu = bench_machine_cpu_model();
   g_print("ingest: queue_log backfill against reading alone and bare SQLite\n");
   g_print("machine: %s, %ld online cores, load average %.2f; SQLite %s; build %s\n", cpu,
-          sysconf(_SC_NPROCESSORS_ONLN), load_average(), sqlite3_libversion(), WB_BENCH_BUILDTYPE);
+          sysconf(_SC_NPROCESSORS_ONLN), bench_machine_load_average(), sqlite3_libversion(),
+          WB_BENCH_BUILDTYPE);
   g_print("input: %" G_GUINT64_FORMAT " queue_log lines (%.1f MB), seed %" G_GINT64_FORMAT
           ", %d days of the demo hotline from 2019-01-01 (%s)\n",
           lines, bytes / 1e6, opt->seed, days, SIM_TIMEZONE);

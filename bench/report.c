@@ -46,6 +46,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "bench/bench_machine.h"
 #include "bench/bench_dir.h"
 #include "engine/config.h"
 #include "engine/kpi.h"
@@ -966,35 +967,6 @@ check_same(const char *check_out, const ReportRun *rr, GError **error)
 
 /* ---- printing ------------------------------------------------------------------ */
 
-static char *
-cpu_model(void)
-{
-  g_autofree char *info = NULL;
-  if (!g_file_get_contents("/proc/cpuinfo", &info, NULL, NULL))
-    return g_strdup("unknown CPU");
-  const char *model = strstr(info, "model name");
-  const char *colon = model != NULL ? strchr(model, ':') : NULL;
-  if (colon == NULL)
-    return g_strdup("unknown CPU");
-  return g_strstrip(g_strndup(colon + 1, strcspn(colon + 1, "\n")));
-}
-
-static double
-load_average(void)
-{
-  g_autofree char *text = NULL;
-  if (!g_file_get_contents("/proc/loadavg", &text, NULL, NULL))
-    return -1.0;
-  return g_ascii_strtod(text, NULL);
-}
-
-static double
-ram_gb(void)
-{
-  long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
-  return pages > 0 && size > 0 ? (double)pages * size / 1e9 : 0.0;
-}
-
 /* The first line `sqlite3 --version` prints, or NULL. */
 static char *
 sqlite3_program_version(const char *sqlite3)
@@ -1019,13 +991,14 @@ static void
 print_header(const Options *opt, const char *dir, const WbReportPeriod *p, const Gen *g,
              const char *db_path, double gen_s)
 {
-  g_autofree char *cpu = cpu_model();
+  g_autofree char *cpu = bench_machine_cpu_model();
   g_autofree char *prog = opt->sqlite3 != NULL ? sqlite3_program_version(opt->sqlite3) : NULL;
   g_print("report: a monthly report against the sqlite3 command line on the same database\n");
   g_print("machine: %s, %ld online cores, %.1f GB RAM, load average %.2f; SQLite %s, sqlite3 "
           "program %s; build %s\n",
-          cpu, sysconf(_SC_NPROCESSORS_ONLN), ram_gb(), load_average(), sqlite3_libversion(),
-          prog != NULL ? prog : "-", WB_BENCH_BUILDTYPE);
+          cpu, sysconf(_SC_NPROCESSORS_ONLN), bench_machine_mem_total_kib() * 1024 / 1e9,
+          bench_machine_load_average(), sqlite3_libversion(), prog != NULL ? prog : "-",
+          WB_BENCH_BUILDTYPE);
   g_print("data: %" G_GINT64_FORMAT " calls in %s (%d days, %s) and %" G_GINT64_FORMAT
           " in the month before; %" G_GINT64_FORMAT " calls, %" G_GINT64_FORMAT
           " queue entries in all\n",

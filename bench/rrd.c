@@ -36,6 +36,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "bench/bench_machine.h"
 #include "bench/bench_dir.h"
 #include "rrd/archive.h"
 
@@ -400,28 +401,6 @@ check_same(const char *archive_dir, GPtrArray *baseline_paths, guint64 steps, GE
 
 /* ---- the report ------------------------------------------------------------------ */
 
-static char *
-cpu_model(void)
-{
-  g_autofree char *info = NULL;
-  if (!g_file_get_contents("/proc/cpuinfo", &info, NULL, NULL))
-    return g_strdup("unknown CPU");
-  const char *model = strstr(info, "model name");
-  const char *colon = model != NULL ? strchr(model, ':') : NULL;
-  if (colon == NULL)
-    return g_strdup("unknown CPU");
-  return g_strstrip(g_strndup(colon + 1, strcspn(colon + 1, "\n")));
-}
-
-static double
-load_average(void)
-{
-  g_autofree char *text = NULL;
-  if (!g_file_get_contents("/proc/loadavg", &text, NULL, NULL))
-    return -1.0;
-  return g_ascii_strtod(text, NULL);
-}
-
 static gint64
 file_size(const char *path)
 {
@@ -506,10 +485,11 @@ print_report(const Options *opt, const Run *r)
 static void
 print_header(const Options *opt, const char *dir, const Run *r)
 {
-  g_autofree char *cpu = cpu_model();
+  g_autofree char *cpu = bench_machine_cpu_model();
   g_print("rrd: the RRD archive's updates against rrdtool update per sample\n");
   g_print("machine: %s, %ld online cores, load average %.2f; librrd %s; build %s\n", cpu,
-          sysconf(_SC_NPROCESSORS_ONLN), load_average(), rrd_strversion(), WB_BENCH_BUILDTYPE);
+          sysconf(_SC_NPROCESSORS_ONLN), bench_machine_load_average(), rrd_strversion(),
+          WB_BENCH_BUILDTYPE);
   g_print("data: %u series (%u files of %d data sources, for --series %" G_GINT64_FORMAT
           "), %" G_GUINT64_FORMAT " steps of %d s = %.2f h of data per phase\n",
           r->files * WB_RRD_DS_COUNT, r->files, WB_RRD_DS_COUNT, opt->series, r->steps,
