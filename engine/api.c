@@ -76,6 +76,23 @@ wb_api_reply_error(WbApiReply *out, guint status, const char *fmt, ...)
   out->body = wb_kpi_json_to_string(b);
 }
 
+/* Member name of o as a string, stripped: NULL when absent or null; FALSE
+ * after a 400 when it is something else. */
+gboolean
+wb_api_member_string(JsonObject *o, const char *name, char **value, WbApiReply *out)
+{
+  *value = NULL;
+  JsonNode *n = json_object_get_member(o, name);
+  if (n == NULL || JSON_NODE_HOLDS_NULL(n))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING) {
+    wb_api_reply_error(out, 400, "%s: expected a string", name);
+    return FALSE;
+  }
+  *value = g_strstrip(g_strdup(json_node_get_string(n)));
+  return TRUE;
+}
+
 gint64
 wb_api_path_id(const char *path, const char *prefix)
 {

@@ -36,6 +36,9 @@ void wb_api_reply_json(WbApiReply *out, JsonBuilder *b);
 gboolean wb_api_param_time(WbEngine *e, GHashTable *query, const char *name, gint64 def,
                            gint64 *out, WbApiReply *reply);
 
+/* Member name of a request body's object as a stripped copy, NULL when
+ * absent or null; FALSE after a 400 naming it when it is not a string. */
+gboolean wb_api_member_string(JsonObject *o, const char *name, char **value, WbApiReply *out);
 /* The positive integer ID of a path PREFIX/ID/…, or -1 (not one). */
 gint64 wb_api_path_id(const char *path, const char *prefix);
 

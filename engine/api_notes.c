@@ -198,23 +198,6 @@ named_caller(const WbApiCaller *caller, WbApiReply *out)
   return TRUE;
 }
 
-/* Member name of o as a string, stripped: NULL when absent or null; FALSE
- * after a 400 when it is something else. */
-static gboolean
-member_string(JsonObject *o, const char *name, char **value, WbApiReply *out)
-{
-  *value = NULL;
-  JsonNode *n = json_object_get_member(o, name);
-  if (n == NULL || JSON_NODE_HOLDS_NULL(n))
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING) {
-    wb_api_reply_error(out, 400, "%s: expected a string", name);
-    return FALSE;
-  }
-  *value = g_strstrip(g_strdup(json_node_get_string(n)));
-  return TRUE;
-}
-
 static gboolean
 length_ok(const char *name, const char *text, glong max, WbApiReply *out)
 {
@@ -242,8 +225,10 @@ wb_api_notes_add(WbEngine *e, const WbApiRequest *req, const WbApiCaller *caller
     return;
   }
   JsonObject *o = json_node_get_object(json_parser_get_root(parser));
-  if (!member_string(o, "kind", &kind, out) || !member_string(o, "title", &title, out) ||
-      !member_string(o, "body", &body, out) || !member_string(o, "severity", &severity, out))
+  if (!wb_api_member_string(o, "kind", &kind, out) ||
+      !wb_api_member_string(o, "title", &title, out) ||
+      !wb_api_member_string(o, "body", &body, out) ||
+      !wb_api_member_string(o, "severity", &severity, out))
     return;
   if (!kind_valid(kind)) {
     wb_api_reply_error(out, 400, "kind: expected handover or incident, got '%s'",

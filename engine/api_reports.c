@@ -176,22 +176,6 @@ body_object(const WbApiRequest *req, JsonParser *parser, const char *shape, WbAp
   return json_node_get_object(json_parser_get_root(parser));
 }
 
-/* A string member, NULL when absent or null; FALSE after a 400. */
-static gboolean
-member_string(JsonObject *o, const char *name, const char **value, WbApiReply *out)
-{
-  *value = NULL;
-  JsonNode *n = json_object_get_member(o, name);
-  if (n == NULL || JSON_NODE_HOLDS_NULL(n))
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING) {
-    wb_api_reply_error(out, 400, "%s: expected a string", name);
-    return FALSE;
-  }
-  *value = json_node_get_string(n);
-  return TRUE;
-}
-
 /* kind and period (period NULL: the last whole one, as on the command
  * line) into p; FALSE after a 400. */
 static gboolean
@@ -228,13 +212,13 @@ wb_api_reports_run(WbEngine *e, const WbApiRequest *req, const WbApiCaller *call
 {
   g_autoptr(JsonParser) parser = json_parser_new();
   g_autoptr(GError) error = NULL;
-  const char *kind = NULL, *text = NULL;
+  g_autofree char *kind = NULL, *text = NULL;
   WbReportPeriod p;
   gboolean busy = FALSE;
 
   JsonObject *o = body_object(req, parser, "{\"kind\",\"period\"}", out);
-  if (o == NULL || !member_string(o, "kind", &kind, out) ||
-      !member_string(o, "period", &text, out) || !parse_period(e, kind, text, &p, out))
+  if (o == NULL || !wb_api_member_string(o, "kind", &kind, out) ||
+      !wb_api_member_string(o, "period", &text, out) || !parse_period(e, kind, text, &p, out))
     return;
   if (e->reports == NULL) {
     wb_api_reply_error(out, 503, "reports are made by the daemon only");
@@ -373,7 +357,7 @@ wb_api_reports_text_set(WbEngine *e, const WbApiRequest *req, const WbApiCaller 
 {
   g_autoptr(JsonParser) parser = json_parser_new();
   g_autoptr(GError) error = NULL;
-  const char *kind = NULL, *text = NULL, *body = NULL;
+  g_autofree char *kind = NULL, *text = NULL, *body = NULL;
   WbReportPeriod p;
 
   if (caller == NULL || caller->user == NULL) {
@@ -381,9 +365,9 @@ wb_api_reports_text_set(WbEngine *e, const WbApiRequest *req, const WbApiCaller 
     return;
   }
   JsonObject *o = body_object(req, parser, "{\"kind\",\"period\",\"body\"}", out);
-  if (o == NULL || !member_string(o, "kind", &kind, out) ||
-      !member_string(o, "period", &text, out) || !member_string(o, "body", &body, out) ||
-      !parse_period(e, kind, text, &p, out))
+  if (o == NULL || !wb_api_member_string(o, "kind", &kind, out) ||
+      !wb_api_member_string(o, "period", &text, out) ||
+      !wb_api_member_string(o, "body", &body, out) || !parse_period(e, kind, text, &p, out))
     return;
   if (body != NULL && g_utf8_strlen(body, -1) > WB_REPORT_TEXT_MAX) {
     wb_api_reply_error(out, 400, "body: at most %d characters", WB_REPORT_TEXT_MAX);
