@@ -7,68 +7,17 @@
 #include <string.h>
 
 #include "engine/report/report.h"
+#include "engine/report/report_private.h"
 
 /* ---- building tables by hand ---- */
-
-static void
-free_table(gpointer p)
-{
-  WbReportTable *t = p;
-  for (guint i = 0; i < t->cells->len; i++)
-    g_free(g_array_index(t->cells, WbReportCell, i).s);
-  g_array_unref(t->cells);
-  g_strfreev(t->column_names);
-  g_strfreev(t->column_labels_zh);
-  g_free(t->name);
-  g_free(t->title_zh);
-  g_free(t);
-}
 
 /* cols: n name, label pairs */
 static WbReportTable *
 add_table(WbReport *r, const char *name, const char *title, const char *const *cols, guint n)
 {
-  WbReportTable *t = g_new0(WbReportTable, 1);
-  t->name = g_strdup(name);
-  t->title_zh = g_strdup(title);
-  t->n_columns = n;
-  t->column_names = g_new0(char *, n + 1);
-  t->column_labels_zh = g_new0(char *, n + 1);
-  for (guint i = 0; i < n; i++) {
-    t->column_names[i] = g_strdup(cols[2 * i]);
-    t->column_labels_zh[i] = g_strdup(cols[2 * i + 1]);
-  }
-  t->cells = g_array_new(FALSE, TRUE, sizeof(WbReportCell));
+  WbReportTable *t = wb_report_table_new(name, title, cols, n);
   g_ptr_array_add(r->tables, t);
   return t;
-}
-
-static void
-put_int(WbReportTable *t, gint64 v)
-{
-  WbReportCell c = {.type = WB_REPORT_CELL_INT, .i = v};
-  g_array_append_val(t->cells, c);
-}
-
-static void
-put_real(WbReportTable *t, gdouble v)
-{
-  WbReportCell c = {.type = WB_REPORT_CELL_REAL, .d = v};
-  g_array_append_val(t->cells, c);
-}
-
-static void
-put_text(WbReportTable *t, const char *s)
-{
-  WbReportCell c = {.type = WB_REPORT_CELL_TEXT, .s = g_strdup(s)};
-  g_array_append_val(t->cells, c);
-}
-
-static void
-put_null(WbReportTable *t)
-{
-  WbReportCell c = {.type = WB_REPORT_CELL_NULL};
-  g_array_append_val(t->cells, c);
 }
 
 static const char *const weekdays[] = {"周一", "周二", "周三", "周四", "周五", "周六", "周日"};
@@ -87,15 +36,19 @@ add_summary(WbReport *r)
                                      "value",  "本期", "target", "目标", "change", "环比变化"};
   WbReportTable *t = add_table(r, "summary", "总体指标", cols, G_N_ELEMENTS(cols) / 2);
   /* answer rate 87.5 % against 90 %: not met, two points down */
-  put_text(t, "answer_rate"), put_text(t, "人工接通率"), put_text(t, "ratio");
-  put_real(t, 0.875), put_real(t, 0.9), put_real(t, -0.02);
+  wb_report_put_text(t, "answer_rate"), wb_report_put_text(t, "人工接通率"),
+      wb_report_put_text(t, "ratio");
+  wb_report_put_real(t, 0.875), wb_report_put_real(t, 0.9), wb_report_put_real(t, -0.02);
   /* service level 95 % against 80 %: met */
-  put_text(t, "service_level"), put_text(t, "N秒接通率"), put_text(t, "ratio");
-  put_real(t, 0.95), put_real(t, 0.8), put_real(t, 0.031);
-  put_text(t, "asa_s"), put_text(t, "平均应答时长"), put_text(t, "s");
-  put_real(t, 9.44), put_real(t, 20), put_real(t, -1.5); /* a wait: at most 20 s, met */
-  put_text(t, "offered"), put_text(t, "呼入人工量"), put_text(t, "calls");
-  put_int(t, 1234), put_null(t), put_real(t, 34);
+  wb_report_put_text(t, "service_level"), wb_report_put_text(t, "N秒接通率"),
+      wb_report_put_text(t, "ratio");
+  wb_report_put_real(t, 0.95), wb_report_put_real(t, 0.8), wb_report_put_real(t, 0.031);
+  wb_report_put_text(t, "asa_s"), wb_report_put_text(t, "平均应答时长"), wb_report_put_text(t, "s");
+  wb_report_put_real(t, 9.44), wb_report_put_real(t, 20),
+      wb_report_put_real(t, -1.5); /* a wait: at most 20 s, met */
+  wb_report_put_text(t, "offered"), wb_report_put_text(t, "呼入人工量"),
+      wb_report_put_text(t, "calls");
+  wb_report_put_int(t, 1234), wb_report_put_null(t), wb_report_put_real(t, 34);
 }
 
 static void
@@ -105,10 +58,11 @@ add_agents(WbReport *r)
                                      "answer_rate", "接通率",   "aht_s",   "平均处理时长",
                                      "logged_in_s", "登录时长", "qa_mean", "质检平均分"};
   WbReportTable *t = add_table(r, "agents", "坐席指标", cols, G_N_ELEMENTS(cols) / 2);
-  put_text(t, "8001"), put_text(t, "王丽"), put_null(t), put_real(t, 100.0), put_int(t, 576000);
-  put_real(t, 87.25);
-  put_text(t, "total"), put_text(t, "全中心"), put_real(t, 0.5), put_real(t, 59.96),
-      put_int(t, 3599), put_real(t, 90);
+  wb_report_put_text(t, "8001"), wb_report_put_text(t, "王丽"), wb_report_put_null(t),
+      wb_report_put_real(t, 100.0), wb_report_put_int(t, 576000);
+  wb_report_put_real(t, 87.25);
+  wb_report_put_text(t, "total"), wb_report_put_text(t, "全中心"), wb_report_put_real(t, 0.5),
+      wb_report_put_real(t, 59.96), wb_report_put_int(t, 3599), wb_report_put_real(t, 90);
 }
 
 static void
@@ -127,12 +81,12 @@ add_heat(WbReport *r)
                                (const char *const *)cols->pdata, cols->len / 2);
   for (int d = 0; d < 7; d++) {
     gint64 sum = 0;
-    put_text(t, weekdays[d]);
+    wb_report_put_text(t, weekdays[d]);
     for (int h = 0; h < 24; h++) {
-      put_int(t, heat_value(d, h));
+      wb_report_put_int(t, heat_value(d, h));
       sum += heat_value(d, h);
     }
-    put_int(t, sum);
+    wb_report_put_int(t, sum);
   }
 }
 
@@ -143,18 +97,22 @@ add_categories(WbReport *r)
                                      "2026-11-02", "11月2日",  "total",      "合计"};
   WbReportTable *t =
       add_table(r, "heat_category_day", "诉求分类热力图（分类×日）", cols, G_N_ELEMENTS(cols) / 2);
-  put_text(t, "签证"), put_int(t, 7), put_int(t, 3), put_int(t, 10);
-  put_text(t, "a<&>b"), put_int(t, 0), put_int(t, 2), put_int(t, 2);
+  wb_report_put_text(t, "签证"), wb_report_put_int(t, 7), wb_report_put_int(t, 3),
+      wb_report_put_int(t, 10);
+  wb_report_put_text(t, "a<&>b"), wb_report_put_int(t, 0), wb_report_put_int(t, 2),
+      wb_report_put_int(t, 2);
   static const char *const topic_cols[] = {"category", "诉求分类", "rank",  "排名",
                                            "calls",    "本期来电", "share", "占比"};
   t = add_table(r, "hot_topics", "热点诉求（本期前十）", topic_cols, G_N_ELEMENTS(topic_cols) / 2);
-  put_text(t, "签证"), put_int(t, 1), put_int(t, 10), put_real(t, 10.0 / 12);
-  put_text(t, "a<&>b"), put_int(t, 2), put_int(t, 2), put_real(t, 2.0 / 12);
+  wb_report_put_text(t, "签证"), wb_report_put_int(t, 1), wb_report_put_int(t, 10),
+      wb_report_put_real(t, 10.0 / 12);
+  wb_report_put_text(t, "a<&>b"), wb_report_put_int(t, 2), wb_report_put_int(t, 2),
+      wb_report_put_real(t, 2.0 / 12);
   /* A table no writer knows by name, and one with no rows. */
   static const char *const other_cols[] = {"shift", "班次", "growth", "增长率"};
   t = add_table(r, "staffing", "排班与人力", other_cols, G_N_ELEMENTS(other_cols) / 2);
-  put_text(t, "白班"), put_real(t, 0.25);
-  put_text(t, "夜班"), put_real(t, -0.0001);
+  wb_report_put_text(t, "白班"), wb_report_put_real(t, 0.25);
+  wb_report_put_text(t, "夜班"), wb_report_put_real(t, -0.0001);
   add_table(r, "workorders", "12345工单", other_cols, G_N_ELEMENTS(other_cols) / 2);
 }
 
@@ -173,7 +131,7 @@ make_report(const char *rectification)
   g_autoptr(GDateTime) gen = g_date_time_new(tz, 2026, 12, 1, 8, 30, 0);
   r->generated_ms = g_date_time_to_unix(gen) * 1000;
   r->rectification = g_strdup(rectification);
-  r->tables = g_ptr_array_new_with_free_func(free_table);
+  r->tables = g_ptr_array_new_with_free_func(wb_report_table_free);
   add_summary(r);
   add_agents(r);
   add_heat(r);
@@ -388,7 +346,7 @@ START_TEST(test_small_legend)
                                      "11月1日",  "2026-11-02", "11月2日"};
   WbReportTable *t =
       add_table(r, "heat_category_day", "诉求分类热力图（分类×日）", cols, G_N_ELEMENTS(cols) / 2);
-  put_text(t, "签证"), put_int(t, 0), put_int(t, 1);
+  wb_report_put_text(t, "签证"), wb_report_put_int(t, 0), wb_report_put_int(t, 1);
   g_autofree char *html = write_page(r);
   g_autofree char *legend = segment(html, "<g class=\"legend\"", "</g>");
   ck_assert_uint_eq(count(legend, "<rect class=\"swatch\""), 2);
