@@ -584,6 +584,8 @@ route_healthz(WbEngine *e, WbApiReply *out)
   wb_kpi_json_number(b, "last_commit_ms", ss.last_commit_us / 1000.0);
   wb_kpi_json_int(b, "errors", bs.store_errors);
   wb_kpi_json_int(b, "errors_since_commit", bs.errors_since_commit);
+  wb_kpi_json_int(b, "held", bs.held);
+  wb_kpi_json_int(b, "dropped", bs.dropped);
   json_builder_end_object(b);
   json_builder_set_member_name(b, "live");
   json_builder_begin_object(b);
@@ -638,7 +640,8 @@ wb_api_ingest_reply(WbEngine *e, const WbIngestResult *result, gint64 seq, WbApi
 
   json_builder_begin_object(b);
   if (!wb_bus_flush(e->bus, &error)) {
-    g_autofree char *msg = g_strdup_printf("nothing was stored, send again: %s", error->message);
+    g_autofree char *msg = g_strdup_printf(
+        "not stored yet, send again (a repeat of an event_id is stored once): %s", error->message);
     if (seq >= 0) {
       wb_kpi_json_string(b, "t", "error");
       wb_kpi_json_int(b, "seq", seq);

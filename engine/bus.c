@@ -20,8 +20,24 @@ struct WbBus {
    * a call's three or four events cost one `calls` write. */
   GHashTable *calls; /* "call_id\037seq" -> WbCallRecord* */
   GArray *spans;     /* WbAgentSpan with owned strings */
+  /* The open batch as it came in, kept until it is committed: when a
+   * commit fails, the store drops the batch but the collectors have moved
+   * on, so the bus writes it again, whole, at the next attempt. */
+  GPtrArray *held;        /* WbEvent*, in arrival order */
+  GHashTable *held_keys;  /* "source\037source_pos" of held events */
+  GPtrArray *held_lines;  /* WbQuarantined* with owned strings */
+  GHashTable *positions;  /* source -> const WbPosition*, as noted */
+  gboolean failing;       /* the held batch is not in the store */
+  gint64 last_attempt_us; /* monotonic time of the last failed commit */
   WbBusStats stats;
 };
+
+/* While the store cannot commit, events wait in memory (about 1.3 KiB
+ * each): 100,000 is days of a hotline's traffic. Beyond it they are
+ * dropped and counted. A failed batch is tried again at most once per
+ * RETRY_US, however often a flush is asked for. */
+#define HOLD_MAX 100000
+#define RETRY_US G_USEC_PER_SEC
 
 static void
 note_error(WbBus *bus, const GError *error)
@@ -116,14 +132,99 @@ write_interval(const WbIntervalRow *row, gpointer user_data)
   return FALSE;
 }
 
-/* Writes the derived rows of the batch, then commits it with the
+static void
+held_line_free(gpointer p)
+{
+  WbQuarantined *q = p;
+  g_free((char *)q->source);
+  g_free((char *)q->file);
+  g_free((char *)q->reason);
+  g_free((char *)q->line);
+  g_free(q);
+}
+
+static char *
+held_key(const WbEvent *ev)
+{
+  return g_strdup_printf("%s\037%" G_GINT64_FORMAT, ev->source, ev->source_pos);
+}
+
+/* Keeps a copy of an event of the open batch. */
+static gboolean
+hold(WbBus *bus, const WbEvent *ev)
+{
+  if (bus->held->len >= HOLD_MAX) {
+    if (bus->stats.dropped++ == 0)
+      g_critical("the store has not committed for %u events: later events are dropped until "
+                 "it can (free disk space)",
+                 HOLD_MAX);
+    return FALSE;
+  }
+  g_ptr_array_add(bus->held, g_memdup2(ev, sizeof(*ev)));
+  g_hash_table_add(bus->held_keys, held_key(ev));
+  return TRUE;
+}
+
+static void
+forget_batch(WbBus *bus)
+{
+  g_ptr_array_set_size(bus->held, 0);
+  g_hash_table_remove_all(bus->held_keys);
+  g_ptr_array_set_size(bus->held_lines, 0);
+  g_hash_table_remove_all(bus->positions);
+  g_hash_table_remove_all(bus->calls);
+  g_array_set_size(bus->spans, 0);
+}
+
+/* The store dropped the open batch: from now on events are only held,
+ * and the next flush writes the whole batch again. */
+static void
+start_failing(WbBus *bus)
+{
+  wb_store_rollback(bus->store);
+  bus->failing = TRUE;
+  bus->stats.commit_failed = TRUE;
+  bus->last_attempt_us = g_get_monotonic_time();
+}
+
+/* Writes the held batch again into a fresh transaction, in the order it
+ * came: events (and the records they carry), quarantined lines and the
  * collectors' positions. */
+static gboolean
+rewrite_batch(WbBus *bus, GError **error)
+{
+  GHashTableIter it;
+  gpointer value;
+
+  for (guint i = 0; i < bus->held->len; i++) {
+    const WbEvent *ev = g_ptr_array_index(bus->held, i);
+    g_autoptr(GError) local = NULL;
+    int rc = wb_store_append_event(bus->store, ev, error);
+    if (rc < 0)
+      return FALSE;
+    if (rc == 1 && wb_event_is_record(ev->type) && !wb_records_apply(bus->store, ev, &local))
+      note_error(bus, local);
+  }
+  for (guint i = 0; i < bus->held_lines->len; i++)
+    if (!wb_store_quarantine(bus->store, g_ptr_array_index(bus->held_lines, i), error))
+      return FALSE;
+  g_hash_table_iter_init(&it, bus->positions);
+  while (g_hash_table_iter_next(&it, NULL, &value))
+    wb_store_note_position(bus->store, value);
+  return TRUE;
+}
+
+/* Writes the derived rows of the batch, then commits it with the
+ * collectors' positions. On failure nothing is forgotten: the batch and
+ * its derived rows are written again at the next attempt. */
 static gboolean
 commit(WbBus *bus, GError **error)
 {
   GHashTableIter it;
   gpointer value;
 
+  if (bus->failing && !rewrite_batch(bus, error))
+    goto failed;
   g_hash_table_iter_init(&it, bus->calls);
   while (g_hash_table_iter_next(&it, NULL, &value))
     if (!wb_store_put_call(bus->store, value, error))
@@ -137,22 +238,29 @@ commit(WbBus *bus, GError **error)
   }
   if (!wb_store_commit(bus->store, error))
     goto failed;
-  g_hash_table_remove_all(bus->calls);
-  g_array_set_size(bus->spans, 0);
-  wb_intervals_forget(bus->intervals, FALSE);
+  if (bus->failing)
+    g_message("the store commits again: %u held events stored", bus->held->len);
+  bus->failing = FALSE;
+  forget_batch(bus);
+  wb_intervals_committed(bus->intervals);
   return TRUE;
 
 failed:
-  /* What memory holds no longer matches the store: interval rows are
-   * loaded again from what is committed. */
-  wb_store_rollback(bus->store);
-  wb_intervals_forget(bus->intervals, TRUE);
-  g_hash_table_remove_all(bus->calls);
-  g_array_set_size(bus->spans, 0);
+  start_failing(bus);
   return FALSE;
 }
 
 /* ---- the collectors' sink ---- */
+
+/* A new event while the batch is only held: it is new if neither the
+ * batch nor the store has it (the store can still be read). */
+static gboolean
+held_is_new(WbBus *bus, const WbEvent *ev)
+{
+  g_autofree char *key = held_key(ev);
+  return !g_hash_table_contains(bus->held_keys, key) &&
+         !wb_store_has_event(bus->store, ev->source, ev->source_pos);
+}
 
 static gboolean
 sink_event(WbSink *sink, WbEvent *ev)
@@ -161,20 +269,28 @@ sink_event(WbSink *sink, WbEvent *ev)
   g_autoptr(GError) error = NULL;
 
   protect_caller(bus, ev);
-  int rc = wb_store_append_event(bus->store, ev, &error);
-  if (rc < 0) {
-    note_error(bus, error);
+  if (!bus->failing) {
+    int rc = wb_store_append_event(bus->store, ev, &error);
+    if (rc == 0)
+      return FALSE;
+    if (rc < 0) {
+      note_error(bus, error);
+      g_clear_error(&error);
+      start_failing(bus);
+    }
+  } else if (!held_is_new(bus, ev)) {
     return FALSE;
   }
-  if (rc == 0)
+  if (!hold(bus, ev))
     return FALSE;
   if (!wb_event_is_record(ev->type)) {
     wb_live_apply(bus->live, ev);
     return TRUE;
   }
   /* A record the table cannot take is still an event kept: the failure
-   * is counted and logged, and the batch goes on. */
-  if (!wb_records_apply(bus->store, ev, &error))
+   * is counted and logged, and the batch goes on. While failing, records
+   * reach their tables when the batch is written again. */
+  if (!bus->failing && !wb_records_apply(bus->store, ev, &error))
     note_error(bus, error);
   return TRUE;
 }
@@ -186,8 +302,19 @@ sink_quarantine(WbSink *sink, const WbQuarantined *q)
   g_autoptr(GError) error = NULL;
 
   g_debug("quarantine: %s line %" G_GINT64_FORMAT ": %s", q->file, q->line_no, q->reason);
-  if (!wb_store_quarantine(bus->store, q, &error))
+  WbQuarantined *copy = g_new(WbQuarantined, 1);
+  *copy = *q;
+  copy->source = g_strdup(q->source);
+  copy->file = g_strdup(q->file);
+  copy->reason = g_strdup(q->reason);
+  copy->line = g_memdup2(q->line, q->line_len);
+  g_ptr_array_add(bus->held_lines, copy);
+  if (bus->failing)
+    return;
+  if (!wb_store_quarantine(bus->store, q, &error)) {
     note_error(bus, error);
+    start_failing(bus);
+  }
 }
 
 static void
@@ -196,6 +323,9 @@ sink_checkpoint(WbSink *sink, const WbPosition *pos)
   WbBus *bus = (WbBus *)sink;
   g_autoptr(GError) error = NULL;
 
+  g_hash_table_replace(bus->positions, (gpointer)pos->source, (gpointer)pos);
+  if (bus->failing)
+    return;
   wb_store_note_position(bus->store, pos);
   /* Only here, between lines, is a batch complete: commit when full. */
   if (wb_store_batch_full(bus->store))
@@ -230,6 +360,10 @@ wb_bus_new(WbStore *store, WbLive *live, const WbConfig *cfg, GTimeZone *tz, GBy
   bus->calls = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   bus->spans = g_array_new(FALSE, FALSE, sizeof(WbAgentSpan));
   g_array_set_clear_func(bus->spans, span_clear);
+  bus->held = g_ptr_array_new_with_free_func(g_free);
+  bus->held_keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  bus->held_lines = g_ptr_array_new_with_free_func(held_line_free);
+  bus->positions = g_hash_table_new(g_str_hash, g_str_equal);
   wb_live_set_listener(live, &listener, bus);
   return bus;
 }
@@ -245,6 +379,10 @@ wb_bus_free(WbBus *bus)
   wb_intervals_free(bus->intervals);
   g_hash_table_unref(bus->calls);
   g_array_unref(bus->spans);
+  g_ptr_array_unref(bus->held);
+  g_hash_table_unref(bus->held_keys);
+  g_ptr_array_unref(bus->held_lines);
+  g_hash_table_unref(bus->positions);
   g_bytes_unref(bus->caller_key);
   g_free(bus);
 }
@@ -283,9 +421,14 @@ wb_bus_flush(WbBus *bus, GError **error)
 {
   GError *local = NULL;
 
-  if (!wb_store_pending(bus->store) && g_hash_table_size(bus->calls) == 0 && bus->spans->len == 0 &&
-      wb_intervals_dirty(bus->intervals) == 0)
+  if (!bus->failing && !wb_store_pending(bus->store) && g_hash_table_size(bus->calls) == 0 &&
+      bus->spans->len == 0 && wb_intervals_dirty(bus->intervals) == 0)
     return TRUE;
+  if (bus->failing && g_get_monotonic_time() - bus->last_attempt_us < RETRY_US) {
+    g_set_error(error, WB_STORE_ERROR, 0, "the store cannot commit (%u events held): %s",
+                bus->held->len, bus->stats.last_error);
+    return FALSE;
+  }
   if (commit(bus, &local)) {
     bus->stats.errors_since_commit = 0;
     bus->stats.commit_failed = FALSE;
@@ -295,6 +438,12 @@ wb_bus_flush(WbBus *bus, GError **error)
   note_error(bus, local);
   g_propagate_error(error, local);
   return FALSE;
+}
+
+void
+wb_bus_retry_now(WbBus *bus)
+{
+  bus->last_attempt_us = 0;
 }
 
 static gboolean
@@ -319,4 +468,5 @@ void
 wb_bus_stats(WbBus *bus, WbBusStats *out)
 {
   *out = bus->stats;
+  out->held = bus->failing ? bus->held->len : 0;
 }

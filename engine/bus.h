@@ -27,6 +27,10 @@ typedef struct {
    * attempt failed: the store cannot commit now (/healthz). */
   guint64 errors_since_commit;
   gboolean commit_failed;
+  /* Events kept in memory until the store can commit them again, and
+   * those dropped because too many were kept. */
+  guint held;
+  guint64 dropped;
   char last_error[256];
 } WbBusStats;
 
@@ -45,8 +49,13 @@ gboolean wb_bus_replay(WbBus *bus, gint64 since_ms, gint64 min_events, guint64 *
                        GError **error);
 /* Commits every flush_ms on the thread-default main context. */
 void wb_bus_start_flush(WbBus *bus, guint flush_ms);
-/* Writes the batch's derived rows and commits it. */
+/* Writes the batch's derived rows and commits it. After a failed commit
+ * the events read meanwhile are held (live model updated, store not) and
+ * the whole batch is tried again, at most once a second: a flush asked for
+ * sooner fails at once. */
 gboolean wb_bus_flush(WbBus *bus, GError **error);
+/* Lets the next flush try at once (the last one, at shutdown). */
+void wb_bus_retry_now(WbBus *bus);
 void wb_bus_stats(WbBus *bus, WbBusStats *out);
 
 G_END_DECLS

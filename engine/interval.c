@@ -288,19 +288,12 @@ wb_intervals_ring_noanswer(WbIntervals *iv, const char *agent, gint64 ts_ms)
 gboolean
 wb_intervals_flush(WbIntervals *iv, WbIntervalRowFunc func, gpointer user_data)
 {
-  guint done = 0;
-  gboolean ok = TRUE;
-
-  for (; done < iv->dirty->len; done++) {
-    Slot *s = g_ptr_array_index(iv->dirty, done);
-    if (!func(&s->row, user_data)) {
-      ok = FALSE;
-      break;
-    }
-    s->dirty = FALSE;
+  for (guint i = 0; i < iv->dirty->len; i++) {
+    Slot *s = g_ptr_array_index(iv->dirty, i);
+    if (!func(&s->row, user_data))
+      return FALSE;
   }
-  g_ptr_array_remove_range(iv->dirty, 0, done);
-  return ok;
+  return TRUE;
 }
 
 guint
@@ -318,12 +311,11 @@ slot_is_clean(gpointer key, gpointer value, gpointer user_data)
 }
 
 void
-wb_intervals_forget(WbIntervals *iv, gboolean all)
+wb_intervals_committed(WbIntervals *iv)
 {
-  if (all) {
-    g_ptr_array_set_size(iv->dirty, 0);
-    g_hash_table_remove_all(iv->slots);
-  } else if (g_hash_table_size(iv->slots) > ROWS_KEPT) {
+  for (guint i = 0; i < iv->dirty->len; i++)
+    ((Slot *)g_ptr_array_index(iv->dirty, i))->dirty = FALSE;
+  g_ptr_array_set_size(iv->dirty, 0);
+  if (g_hash_table_size(iv->slots) > ROWS_KEPT)
     g_hash_table_foreach_remove(iv->slots, slot_is_clean, NULL);
-  }
 }

@@ -62,13 +62,14 @@ void wb_intervals_call_change(WbIntervals *iv, const WbCallChange *change);
 void wb_intervals_agent_span(WbIntervals *iv, const WbAgentSpan *span);
 void wb_intervals_ring_noanswer(WbIntervals *iv, const char *agent, gint64 ts_ms);
 
-/* Hands each row changed since the last flush to func; stops and returns
- * FALSE if func does. Rows handed over count as clean. */
+/* Hands each row changed since the last commit to func; stops and returns
+ * FALSE if func does. The rows stay changed until wb_intervals_committed,
+ * so that a batch whose commit failed writes them again. */
 typedef gboolean (*WbIntervalRowFunc)(const WbIntervalRow *row, gpointer user_data);
 gboolean wb_intervals_flush(WbIntervals *iv, WbIntervalRowFunc func, gpointer user_data);
-/* Forgets every row (after a failed commit: memory no longer matches the
- * store), or only clean ones when memory holds more than it needs. */
-void wb_intervals_forget(WbIntervals *iv, gboolean all);
+/* The rows handed over are stored: they count as clean, and clean rows are
+ * forgotten when memory holds more than it needs. */
+void wb_intervals_committed(WbIntervals *iv);
 guint wb_intervals_dirty(WbIntervals *iv);
 
 G_END_DECLS

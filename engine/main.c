@@ -331,8 +331,13 @@ stop_ingest(Daemon *d)
     WbCollector *c = g_ptr_array_index(e->collectors, i);
     c->ops->stop(c);
   }
-  if (e->bus != NULL && !wb_bus_flush(e->bus, &error))
-    g_warning("shutdown: final commit failed: %s", error->message);
+  if (e->bus != NULL) {
+    wb_bus_retry_now(e->bus);
+    if (!wb_bus_flush(e->bus, &error))
+      g_warning("shutdown: final commit failed (file sources are read again from the last "
+                "committed line at the next start): %s",
+                error->message);
+  }
 }
 
 static gboolean

@@ -243,6 +243,12 @@ add_store(GString *s, WbEngine *e)
          "1 while the store cannot commit (failures since the last good commit), else 0.");
   sample(s, "wallboard_store_failing", bs.errors_since_commit > 0 || bs.commit_failed ? 1 : 0,
          NULL);
+  family(s, "wallboard_store_held_events", "gauge",
+         "Events kept in memory while the store cannot commit; stored once it can.");
+  sample(s, "wallboard_store_held_events", bs.held, NULL);
+  family(s, "wallboard_store_dropped_events_total", "counter",
+         "Events dropped because too many were held while the store could not commit.");
+  sample(s, "wallboard_store_dropped_events_total", (gdouble)bs.dropped, NULL);
   family(s, "wallboard_store_last_commit_duration_seconds", "gauge",
          "Duration of the last SQLite commit.");
   sample(s, "wallboard_store_last_commit_duration_seconds", ss.last_commit_us / 1e6, NULL);
@@ -520,9 +526,11 @@ check_store(WbEngine *e, GPtrArray *problems)
   WbMetricsProblem *p = g_new0(WbMetricsProblem, 1);
   p->check = "store";
   p->subject = g_strdup("store");
-  p->message = g_strdup_printf("%" G_GUINT64_FORMAT " failure(s) since the last good commit%s: %s",
-                               bs.errors_since_commit,
-                               bs.commit_failed ? ", the last commit failed" : "", bs.last_error);
+  g_autofree char *held =
+      bs.held > 0 ? g_strdup_printf(" (%u events held in memory until it can)", bs.held) : NULL;
+  p->message = g_strdup_printf(
+      "%" G_GUINT64_FORMAT " failure(s) since the last good commit%s%s: %s", bs.errors_since_commit,
+      bs.commit_failed ? ", the last commit failed" : "", held != NULL ? held : "", bs.last_error);
   p->silent_s = p->limit_s = NAN;
   g_ptr_array_add(problems, p);
 }

@@ -641,6 +641,25 @@ wb_store_append_event(WbStore *store, const WbEvent *ev, GError **error)
 }
 
 gboolean
+wb_store_has_event(WbStore *store, const char *source, gint64 source_pos)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *st =
+      wb_store_statement(store,
+                         "SELECT 1 FROM events e JOIN sources s ON s.id = e.source_id"
+                         " WHERE s.name = ? AND e.source_pos = ?",
+                         &error);
+  if (st == NULL)
+    return FALSE;
+  sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 2, source_pos);
+  gboolean found = sqlite3_step(st) == SQLITE_ROW;
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  return found;
+}
+
+gboolean
 wb_store_put_call(WbStore *store, const WbCallRecord *c, GError **error)
 {
   if (!ensure_tx(store, error))

@@ -53,6 +53,9 @@ int wb_store_schema_version(WbStore *store);
 /* Appends an event. Returns 1 if new, 0 if (source, source_pos) was already
  * stored, -1 with error set on failure. */
 int wb_store_append_event(WbStore *store, const WbEvent *ev, GError **error);
+/* TRUE if (source, source_pos) is stored. Only reads: it works when the
+ * store cannot write. */
+gboolean wb_store_has_event(WbStore *store, const char *source, gint64 source_pos);
 /* Inserts or replaces the `calls` row of (call_id, seq). */
 gboolean wb_store_put_call(WbStore *store, const WbCallRecord *c, GError **error);
 gboolean wb_store_quarantine(WbStore *store, const WbQuarantined *q, GError **error);

@@ -79,7 +79,8 @@ feed(Fixture *f, const char *const *lines)
       wb_live_apply(f->live, &out.events[i]);
     }
   }
-  wb_intervals_flush(f->iv, keep_row, f);
+  ck_assert(wb_intervals_flush(f->iv, keep_row, f));
+  wb_intervals_committed(f->iv);
 }
 
 static gint64

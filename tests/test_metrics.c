@@ -215,6 +215,8 @@ START_TEST(test_text)
       "wallboard_calls_offered_today{queue=\"_total\"} 0\n",
       "wallboard_answer_rate_today{queue=\"_total\"} NaN\n",
       "wallboard_store_failing 0\n",
+      "wallboard_store_held_events 0\n",
+      "wallboard_store_dropped_events_total 0\n",
       "wallboard_store_commit_duration_seconds_bucket{le=\"0.0025\"} ",
       "wallboard_store_commit_duration_seconds_bucket{le=\"+Inf\"} ",
       "wallboard_agents{state=\"paused\"} 0\n",

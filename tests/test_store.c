@@ -1,5 +1,6 @@
 /* test_store.c: schema, idempotence, positions committed with their events,
- * and what a crash in the middle of a batch leaves. */
+ * what a crash in the middle of a batch leaves, and a store that cannot
+ * commit for a while (a full disk). */
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -7,7 +8,11 @@
 #include "collectors/queuelog.h"
 #include "engine/bus.h"
 #include "engine/store.h"
+#include "engine/store_private.h"
 #include "testutil.h"
+
+/* Longer than the bus waits between two attempts at a failed batch. */
+#define RETRY_WAIT_US (1100 * 1000)
 
 typedef struct {
   char *dir;
@@ -296,6 +301,146 @@ START_TEST(test_crash_mid_batch)
 }
 END_TEST
 
+/* Calls [from, to) of a queue_log: each enters, is answered and ends. */
+static void
+append_calls(const char *path, int from, int to)
+{
+  g_autoptr(GString) text = g_string_new(NULL);
+  for (int i = from; i < to; i++) {
+    gint64 t = 1700000000 + i * 60;
+    g_string_append_printf(text, "%" G_GINT64_FORMAT "|c%d|q|NONE|ENTERQUEUE||138%08d|1\n", t, i,
+                           i % 50);
+    g_string_append_printf(text, "%" G_GINT64_FORMAT "|c%d|q|PJSIP/80%02d|CONNECT|%d|x%d|2\n",
+                           t + 5 + i % 20, i, i % 7, 5 + i % 20, i);
+    g_string_append_printf(text, "%" G_GINT64_FORMAT "|c%d|q|PJSIP/80%02d|COMPLETECALLER|%d|%d|1\n",
+                           t + 40, i, i % 7, 5 + i % 20, 35 - i % 20);
+  }
+  FILE *fp = fopen(path, "a");
+  ck_assert_ptr_nonnull(fp);
+  ck_assert_int_eq(fwrite(text->str, 1, text->len, fp), text->len);
+  fclose(fp);
+}
+
+/* Caps (or uncaps) the store's size at what it is now: SQLITE_FULL. */
+static void
+limit_pages(WbStore *store, gboolean on)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *st = wb_store_statement(
+      store, on ? "PRAGMA max_page_count = 1" : "PRAGMA max_page_count = 1073741823", &error);
+  ck_assert_ptr_nonnull(st);
+  ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+  sqlite3_reset(st);
+}
+
+/* The disk fills up while calls come in: the live model goes on, every
+ * commit fails, and once space is back everything read meanwhile is
+ * stored once, in order, with its derived rows: the tables equal those of
+ * an uninterrupted ingest of the same file. */
+START_TEST(test_full_disk_holds_batch)
+{
+  Fixture f;
+  fixture_init(&f);
+  g_autofree char *path = g_build_filename(f.dir, "queue_log", NULL);
+  g_autofree char *source = wb_queuelog_source_name(path);
+  const char *paths[] = {path, NULL};
+  g_autoptr(GError) error = NULL;
+
+  {
+    g_autoptr(WbStore) store = open_store(f.db);
+    g_autoptr(WbLive) live = wb_live_new(f.cfg, f.tz);
+    g_autoptr(GBytes) key = g_bytes_new_static("0123456789abcdef0123456789abcdef", 32);
+    g_autoptr(WbBus) bus = wb_bus_new(store, live, f.cfg, f.tz, key);
+    g_autoptr(WbAgentMap) map = wb_agent_map_new();
+    WbQueuelogOptions o = {
+        .paths = paths, .sink = wb_bus_sink(bus), .agents = map, .poll_ms = 1000};
+    WbBusStats bs;
+    WbLiveStats ls;
+
+    append_calls(path, 0, 200);
+    g_autoptr(WbCollector) c = wb_queuelog_start(&o, &error);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(wb_queuelog_poll(c), 600);
+    ck_assert(wb_bus_flush(bus, &error));
+    ck_assert_int_eq(wb_store_count(store, "events"), 600);
+
+    limit_pages(store, TRUE);
+    append_calls(path, 200, 400);
+    ck_assert_int_eq(wb_queuelog_poll(c), 600);
+    ck_assert(!wb_bus_flush(bus, &error));
+    g_clear_error(&error);
+    wb_bus_stats(bus, &bs);
+    ck_assert(bs.commit_failed);
+    ck_assert_uint_eq(bs.held, 600);
+    /* The live model counted them all the same. */
+    wb_live_stats(live, &ls);
+    ck_assert_uint_eq(ls.applied, 1200);
+
+    /* A sender's event while failing: new once, then a duplicate of the
+     * held batch; an event already stored is a duplicate too. */
+    WbEvent punch;
+    wb_event_init(&punch, WB_EVENT_STAFF_PUNCH);
+    WB_EVENT_SET(&punch, source, "api:door", -1);
+    WB_EVENT_SET(&punch, agent, "8001", -1);
+    WB_EVENT_SET(&punch, origin, "in", -1);
+    punch.source_pos = 7;
+    punch.ts_ms = 1700030000000;
+    WbSink *sink = wb_bus_sink(bus);
+    ck_assert(sink->event(sink, &punch));
+    ck_assert(!sink->event(sink, &punch));
+    WbEvent old;
+    wb_event_init(&old, WB_EVENT_CALL_ENQUEUE);
+    WB_EVENT_SET(&old, source, source, -1);
+    WB_EVENT_SET(&old, call_id, "c0", -1);
+    WB_EVENT_SET(&old, queue, "q", -1);
+    old.ts_ms = 1700000000000;
+    ck_assert(!sink->event(sink, &old));
+    ck_assert_int_eq(wb_store_count(store, "events"), 600);
+
+    /* Retries are spaced: asked again at once, the flush fails without
+     * trying. */
+    limit_pages(store, FALSE);
+    ck_assert(!wb_bus_flush(bus, &error));
+    g_clear_error(&error);
+    g_usleep(RETRY_WAIT_US);
+    ck_assert_msg(wb_bus_flush(bus, &error), "%s", error != NULL ? error->message : "");
+    wb_bus_stats(bus, &bs);
+    ck_assert(!bs.commit_failed);
+    ck_assert_uint_eq(bs.held, 0);
+    ck_assert_int_eq(wb_store_count(store, "events"), 1201);
+    ck_assert_int_eq(wb_store_count(store, "punches"), 1);
+
+    append_calls(path, 400, 500);
+    ck_assert_int_eq(wb_queuelog_poll(c), 300);
+    ck_assert(wb_bus_flush(bus, &error));
+    WbPosition pos;
+    ck_assert(wb_store_load_position(store, source, &pos));
+    ck_assert_int_eq(pos.line_no, 1500);
+  }
+
+  /* The same file, never interrupted. */
+  g_autofree char *other = g_build_filename(f.dir, "other.db", NULL);
+  g_autofree char *db = g_steal_pointer(&f.db);
+  f.db = g_strdup(other);
+  ck_assert_int_eq(ingest(&f, paths), 1500);
+  const char *queries[] = {
+      ("SELECT source_pos, ts_ms, type, call_id, agent, wait_ms, talk_ms FROM events"
+       " WHERE type LIKE 'call.%' ORDER BY id"),
+      "SELECT * FROM calls ORDER BY call_id, seq",
+      "SELECT * FROM intervals ORDER BY 1, 2, 3",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(queries); i++) {
+    g_autofree char *got = test_dump_sql(db, queries[i]);
+    g_autofree char *want = test_dump_sql(other, queries[i]);
+    ck_assert_int_gt(strlen(want), 1000);
+    ck_assert_msg(strcmp(got, want) == 0, "%s differs", queries[i]);
+  }
+  g_free(f.db);
+  f.db = g_steal_pointer(&db);
+  fixture_clear(&f);
+}
+END_TEST
+
 START_TEST(test_quarantine_rows)
 {
   Fixture f;
@@ -356,6 +501,7 @@ store_suite(void)
   tcase_add_test(tc, test_replay_order_and_fields);
   tcase_add_test(tc, test_idempotent_ingest);
   tcase_add_test(tc, test_crash_mid_batch);
+  tcase_add_test(tc, test_full_disk_holds_batch);
   tcase_add_test(tc, test_quarantine_rows);
   tcase_add_test(tc, test_tokens_and_settings);
   suite_add_tcase(s, tc);

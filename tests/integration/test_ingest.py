@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -196,6 +197,58 @@ class IngestTest(unittest.TestCase):
         other = self.ctl("key", "add", "acd-2").stdout.strip()
         status, r = self.post(ndjson(every_type(t0)[:3]), key=other)
         self.assertEqual(r["accepted"], 3)
+
+    def test_store_locked_then_resent(self):
+        """Another connection holds the write lock: the answer is 503 and
+        says to send again; the server holds the events meanwhile, and once
+        the lock is gone the repeat stores every event and record once,
+        the same rows as a request that went through at once."""
+        t0 = (int(time.time()) - 3600) * 1000
+        events = every_type(t0)
+        body = ndjson(events)
+        lock = sqlite3.connect(os.path.join(self.d.state_dir, "wallboard.db"), timeout=30,
+                               isolation_level=None)
+        try:
+            lock.execute("BEGIN IMMEDIATE")
+            status, r = self.post(body)
+            self.assertEqual(status, 503, r)
+            self.assertIn("send again", r["error"])
+            def held():
+                status, _, raw = self.d.request("/healthz", token=False)
+                self.assertEqual(status, 503)
+                return json.loads(raw)["store"]["held"]
+
+            self.assertEqual(held(), len(events))
+            # Sent again while still locked: refused again, held once.
+            self.assertEqual(self.post(body)[0], 503)
+            self.assertEqual(held(), len(events))
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+        status, r = wait_for(lambda: (lambda x: x if x[0] == 200 else None)(self.post(body)),
+                             timeout=30, interval=0.3, what="200 once the lock is gone")
+        self.assertEqual((r["accepted"], r["duplicates"]), (0, len(events)))
+        got = self.dump()
+
+        # The same request to a daemon whose store never failed.
+        other = Daemon().start()
+        try:
+            key = subprocess.run([CTL, "--state-dir", other.state_dir, "key", "add", "crm"],
+                                 capture_output=True, text=True, check=True).stdout.strip()
+            status, _, raw = other.request("/api/v1/events", token=key, method="POST", data=body)
+            self.assertEqual(status, 200, raw)
+            db = other.db()
+            want = {t: db.execute("SELECT * FROM %s ORDER BY 1, 2" % t).fetchall()
+                    for t in RECORD_TABLES + ["events"]}
+            db.close()
+        finally:
+            other.cleanup()
+        # Caller hashes are keyed per install: the two differ there only.
+        for rows in (got["events"], want["events"]):
+            rows[:] = [r[:8] + r[9:] for r in rows]
+        for table in RECORD_TABLES + ["events"]:
+            self.assertTrue(want[table], table)
+            self.assertEqual(got[table], want[table], table)
 
     def test_bad_lines_named_good_kept(self):
         now = int(time.time() * 1000)

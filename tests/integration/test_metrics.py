@@ -126,6 +126,8 @@ class MetricsTest(unittest.TestCase):
             "wallboard_store_duplicates_total": "counter",
             "wallboard_store_quarantined_total": "counter",
             "wallboard_store_errors_total": "counter", "wallboard_store_failing": "gauge",
+            "wallboard_store_held_events": "gauge",
+            "wallboard_store_dropped_events_total": "counter",
             "wallboard_store_last_commit_duration_seconds": "gauge",
             "wallboard_store_commit_duration_seconds": "histogram",
             "wallboard_rrd_updates_total": "counter", "wallboard_rrd_errors_total": "counter",
@@ -337,6 +339,10 @@ class StoreFailingTest(unittest.TestCase):
             m = parse(body.decode("utf-8"))
             self.assertEqual(value(m, "wallboard_store_failing"), 1)
             self.assertGreaterEqual(value(m, "wallboard_store_errors_total"), 1)
+            # The line read meanwhile is held, and already counted live.
+            self.assertEqual(value(m, "wallboard_store_held_events"), 1)
+            self.assertEqual(h["store"]["held"], 1)
+            self.assertIn("1 events held", h["problems"][0]["message"])
         finally:
             lock.execute("ROLLBACK")
             lock.close()
@@ -348,7 +354,18 @@ class StoreFailingTest(unittest.TestCase):
         self.assertEqual((h["status"], h["problems"]), ("ok", []))
         self.assertEqual(h["store"]["errors_since_commit"], 0)
         _, _, body = self.d.request("/metrics", token=False)
-        self.assertEqual(value(parse(body.decode("utf-8")), "wallboard_store_failing"), 0)
+        m = parse(body.decode("utf-8"))
+        self.assertEqual(value(m, "wallboard_store_failing"), 0)
+        self.assertEqual(value(m, "wallboard_store_held_events"), 0)
+        self.assertEqual(value(m, "wallboard_store_dropped_events_total"), 0)
+        # The held line was stored with the next one, in order.
+        db = sqlite3.connect(os.path.join(self.d.state_dir, "wallboard.db"))
+        try:
+            agents = [r[0] for r in db.execute(
+                "SELECT agent FROM events WHERE ts_ms >= ? ORDER BY id", ((t - 1) * 1000,))]
+        finally:
+            db.close()
+        self.assertEqual(agents[-2:], ["8002", "8002"])
 
 
 if __name__ == "__main__":
