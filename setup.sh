@@ -20,7 +20,7 @@ esac
 
 # What building and running need (glib-networking: GIO's TLS, for [ami] tls).
 build_debs=(meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libjson-glib-dev
-  libsqlite3-dev libwebsockets-dev libwebsockets-evlib-glib libsodium-dev libsystemd-dev librrd-dev
+  libsqlite3-dev libwebsockets-dev libwebsockets-evlib-uv libuv1-dev libsodium-dev libsystemd-dev librrd-dev
   libcsv-dev libxlsxwriter-dev glib-networking check tzdata fonts-noto-cjk)
 # What the test suite needs besides: a second compiler and the sanitizer
 # runtime, the format check, Debian's Python with websockets for the

@@ -68,7 +68,7 @@
 #define TARGET_CPU_RATIO 1.5
 #define TARGET_RSS_KIB 12.0
 #define DEFAULT_UPDATE_MS 250 /* [server] update_ms: the coalescing window */
-#define DEFAULT_POLL_MS 250   /* [queue_log] poll_ms */
+#define DEFAULT_POLL_MS 50    /* [queue_log] poll_ms */
 
 #define BENCH_ERROR (bench_error_quark())
 GQuark bench_error_quark(void);

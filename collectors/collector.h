@@ -102,6 +102,10 @@ typedef struct {
   /* TRUE while it reads a backlog (at start, after a stop): what it sends
    * then is history, not now. */
   gboolean (*catching_up)(WbCollector *c);
+  /* Optional, for collectors that poll: reads what their sources hold
+   * now, so that a frame built next carries it (without waiting for the
+   * next poll). */
+  void (*read_now)(WbCollector *c);
   void (*free)(WbCollector *c);
 } WbCollectorOps;
 

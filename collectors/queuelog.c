@@ -433,13 +433,25 @@ on_idle(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* One slice now; a backlog goes on in an idle source. */
+static void
+read_slice(Queuelog *q)
+{
+  if (q->idle_id == 0 && queuelog_tick(q))
+    q->idle_id = g_idle_add_full(G_PRIORITY_DEFAULT_IDLE, on_idle, q, NULL);
+}
+
 static gboolean
 on_timer(gpointer data)
 {
-  Queuelog *q = data;
-  if (q->idle_id == 0 && queuelog_tick(q))
-    q->idle_id = g_idle_add_full(G_PRIORITY_DEFAULT_IDLE, on_idle, q, NULL);
+  read_slice(data);
   return G_SOURCE_CONTINUE;
+}
+
+static void
+queuelog_read_now(WbCollector *c)
+{
+  read_slice((Queuelog *)c);
 }
 
 gboolean
@@ -517,6 +529,7 @@ static const WbCollectorOps queuelog_ops = {
     .source = queuelog_source,
     .stats = queuelog_stats,
     .catching_up = queuelog_catching_up,
+    .read_now = queuelog_read_now,
     .free = queuelog_free,
 };
 

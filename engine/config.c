@@ -196,8 +196,9 @@ static const KeyDef keys[] = {
   {"queue_log", "paths", TYPE_LIST, "", 0, 0, OFF(queue_logs),
    "Asterisk queue_log files to tail, ';'-separated, read in this order."},
   {"queue_log", "poll_ms", TYPE_INT, "50", 10, 60000, OFF(poll_ms),
-   "How often the files are checked for new lines and rotation. A line reaches the "
-   "screens within this plus [server] update_ms; a check is one fstat() per file."},
+   "How often the files are checked for new lines and rotation (they are read again "
+   "before each frame is built, so a line reaches the screens within [server] "
+   "update_ms); a check is one fstat() per file."},
   {"ami", "enabled", TYPE_BOOL, "false", 0, 0, OFF(ami_enabled),
    "Read the queue events from the Asterisk Manager Interface. Use it or queue_log for "
    "one Asterisk, not both: the same calls would count twice."},

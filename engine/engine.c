@@ -137,6 +137,16 @@ wb_engine_rebuild(WbEngine *e, GError **error)
 }
 
 void
+wb_engine_read_sources(WbEngine *e)
+{
+  for (guint i = 0; e->collectors != NULL && i < e->collectors->len; i++) {
+    WbCollector *c = g_ptr_array_index(e->collectors, i);
+    if (c->ops->read_now != NULL)
+      c->ops->read_now(c);
+  }
+}
+
+void
 wb_engine_clear(WbEngine *e)
 {
   /* Collectors go after the store's last commit, which reads their

@@ -48,6 +48,8 @@ char *wb_engine_state_dir(const WbConfig *cfg);
 gboolean wb_engine_open(WbEngine *e, gboolean writer, GError **error);
 /* Rebuilds the live model from the store (e->clock says what today is). */
 gboolean wb_engine_rebuild(WbEngine *e, GError **error);
+/* Has every polling collector read what its sources hold now. */
+void wb_engine_read_sources(WbEngine *e);
 void wb_engine_clear(WbEngine *e);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 #include "engine/api.h"
 #include "engine/auth.h"
 #include "engine/kpi_json.h"
+#include "engine/ws_close.h"
 
 /* Answers waiting to be written before the sender is made to wait. */
 #define PENDING_MAX 16
@@ -21,6 +22,7 @@ typedef struct {
   gint64 seq;  /* messages received */
   gboolean close_after;
   gboolean paused;
+  WbWsClose close;
 } Session;
 
 static void
@@ -95,15 +97,15 @@ writeable(struct lws *wsi, Session *s)
 {
   g_autofree char *frame = g_queue_pop_head(s->out);
   if (frame == NULL)
-    return 0;
+    return wb_ws_close_write(&s->close, wsi);
   gsize len = strlen(frame);
   g_autofree guint8 *buf = g_malloc(LWS_PRE + len);
   memcpy(buf + LWS_PRE, frame, len);
   if (lws_write(wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len)
     return -1;
   if (g_queue_is_empty(s->out) && s->close_after) {
-    lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, (unsigned char *)"key", 3);
-    return -1;
+    wb_ws_close_request(&s->close, wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, "key");
+    return 0;
   }
   if (s->paused && g_queue_get_length(s->out) < PENDING_MAX / 2) {
     s->paused = FALSE;
@@ -146,9 +148,12 @@ ingest_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
   case LWS_CALLBACK_RECEIVE:
     if (s->rx == NULL)
       return -1;
+    if (wb_ws_close_requested(&s->close))
+      break;
     if (s->rx->len + len > (gsize)e->cfg->max_body_bytes) {
-      lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)"size", 4);
-      return -1;
+      g_byte_array_set_size(s->rx, 0);
+      wb_ws_close_request(&s->close, wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "size");
+      break;
     }
     g_byte_array_append(s->rx, in, (guint)len);
     if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) > 0)

@@ -12,6 +12,7 @@
 #include "engine/api.h"
 #include "engine/ingest_ws.h"
 #include "engine/topics.h"
+#include "engine/uvloop.h"
 #include "engine/users.h"
 #include "wb-build-config.h"
 
@@ -37,6 +38,7 @@ static const struct {
 
 struct WbServer {
   WbEngine *engine;
+  WbUvLoop *uv;                /* lws' loop, run from the GLib one */
   struct lws_context *context; /* set to NULL by lws once destroyed */
   struct lws_protocols protocols[PROTO_COUNT];
   struct lws_http_mount mount_root;
@@ -409,12 +411,16 @@ wb_server_start(WbEngine *engine, GMainLoop *loop, GError **error)
 {
   g_autoptr(WbServer) srv = g_new0(WbServer, 1);
   struct lws_context_creation_info info;
-  void *loops[1] = {loop};
+  void *loops[1];
   int port = 0;
 
   srv->engine = engine;
   if (!parse_listen(engine->cfg->listen, &srv->iface, &port, error))
     return NULL;
+  srv->uv = wb_uv_loop_new(g_main_loop_get_context(loop), error);
+  if (srv->uv == NULL)
+    return NULL;
+  loops[0] = wb_uv_loop_get(srv->uv);
   srv->dashboards = find_dashboards(engine->cfg);
   srv->topics = wb_topics_new(engine);
   engine->topics = srv->topics; /* for /metrics */
@@ -437,23 +443,23 @@ wb_server_start(WbEngine *engine, GMainLoop *loop, GError **error)
           : srv->iface;
   info.protocols = srv->protocols;
   info.mounts = srv->mounts;
-  info.options = LWS_SERVER_OPTION_GLIB |
+  info.options = LWS_SERVER_OPTION_LIBUV |
                  LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE |
                  LWS_SERVER_OPTION_VALIDATE_UTF8;
   info.foreign_loops = loops;
   info.pcontext = &srv->context;
   info.user = srv;
 
-  /* lws loads its GLib event library as a plugin and unloads it in
-   * lws_context_destroy(), while GLib may still hold sources whose
-   * GSourceFuncs live in it (a crash on shutdown, docs/performance.md,
-   * "WebSocket fan-out"): keep it mapped for the life of the process. A
-   * missing file is lws' error to report, below. */
-  (void)dlopen("libwebsockets-evlib_glib.so", RTLD_NOW | RTLD_NODELETE);
+  /* lws loads its libuv event library as a plugin and unloads it in
+   * lws_context_destroy(), while the loop may still hold handles whose
+   * callbacks live in it (with the GLib plugin this crashed on shutdown,
+   * docs/performance.md, "WebSocket fan-out"): keep it mapped for the
+   * life of the process. A missing file is lws' error to report, below. */
+  (void)dlopen("libwebsockets-evlib_uv.so", RTLD_NOW | RTLD_NODELETE);
   srv->context = lws_create_context(&info);
   if (srv->context == NULL) {
     g_set_error(error, WB_SERVER_ERROR, 0,
-                "server: cannot listen on %s (address in use, or libwebsockets-evlib-glib "
+                "server: cannot listen on %s (address in use, or libwebsockets-evlib-uv "
                 "missing?)",
                 engine->cfg->listen);
     return NULL;
@@ -474,10 +480,25 @@ wb_server_url(WbServer *srv)
   return srv->url;
 }
 
+/* On a foreign libuv loop lws_context_destroy() only starts: lws closes
+ * its handles on the loop and leaves the last step to its caller. Once
+ * none is left, destroying again frees the context (and clears
+ * srv->context through info.pcontext). */
+static void
+finish_destroy(WbServer *srv)
+{
+  if (srv->context != NULL && !uv_loop_alive(wb_uv_loop_get(srv->uv)))
+    lws_context_destroy(srv->context);
+  /* A context already past its second step needs a third call. */
+  if (srv->context != NULL && !uv_loop_alive(wb_uv_loop_get(srv->uv)))
+    lws_context_destroy(srv->context);
+}
+
 static gboolean
 on_stop_poll(gpointer data)
 {
   WbServer *srv = data;
+  finish_destroy(srv);
   if (srv->context != NULL)
     return G_SOURCE_CONTINUE;
   srv->stop_id = 0;
@@ -494,8 +515,6 @@ wb_server_stop(WbServer *srv, GSourceFunc done, gpointer user_data)
   wb_topics_stop(srv->topics);
   if (srv->context != NULL)
     lws_context_destroy(srv->context);
-  /* With a foreign loop lws finishes closing on the loop; it clears
-   * srv->context through info.pcontext when it has. */
   srv->stop_id = g_timeout_add(10, on_stop_poll, srv);
 }
 
@@ -506,8 +525,13 @@ wb_server_free(WbServer *srv)
     return;
   if (srv->stop_id != 0)
     g_source_remove(srv->stop_id);
-  if (srv->context != NULL)
+  if (srv->context != NULL) {
     lws_context_destroy(srv->context);
+    for (int i = 0; i < 100 && uv_loop_alive(wb_uv_loop_get(srv->uv)); i++)
+      uv_run(wb_uv_loop_get(srv->uv), UV_RUN_NOWAIT);
+    finish_destroy(srv);
+  }
+  wb_uv_loop_free(srv->uv);
   if (srv->engine != NULL && srv->engine->topics == srv->topics)
     srv->engine->topics = NULL;
   wb_topics_free(srv->topics);

@@ -1,8 +1,8 @@
 /* server.h: libwebsockets on the engine's GLib main loop (DESIGN.md section 6).
  *
- * One lws context joined to the loop (LWS_SERVER_OPTION_GLIB with a foreign
- * loop): static dashboards, the REST routes of api.c and the WebSocket
- * topics of topics.c, all on the loop thread.
+ * One lws context on a libuv loop that runs inside the GLib one (uvloop.h
+ * says why not lws' GLib loop): static dashboards, the REST routes of api.c
+ * and the WebSocket topics of topics.c, all on the loop thread.
  */
 #pragma once
 

@@ -12,6 +12,7 @@
 #include "engine/auth.h"
 #include "engine/kpi_json.h"
 #include "engine/users.h"
+#include "engine/ws_close.h"
 #include "engine/workforce/staffing.h"
 
 /* A client message larger than this is not a hello: close the session. */
@@ -76,6 +77,7 @@ typedef struct {
   char *user;    /* the logged-in person of the upgrade's session cookie, or NULL */
   char *cookie;  /* that session's cookie, checked again at each heartbeat */
   gboolean close_after_control;
+  WbWsClose close;
   GByteArray *rx;
 } Session;
 
@@ -218,7 +220,12 @@ wb_topics_refresh(WbTopics *t, gboolean force)
 static gboolean
 on_refresh(gpointer data)
 {
-  wb_topics_refresh(data, FALSE);
+  WbTopics *t = data;
+  /* A line written since the last poll would otherwise wait for that
+   * poll and then for the next frame: read first, so that a line's delay
+   * to the screen is at most one window (docs/performance.md). */
+  wb_engine_read_sources(t->engine);
+  wb_topics_refresh(t, FALSE);
   return G_SOURCE_CONTINUE;
 }
 
@@ -547,11 +554,31 @@ write_text(struct lws *wsi, guint8 *buf, gsize len)
   return n < (int)len ? -1 : 0;
 }
 
+/* Whether the session has a frame due: asking lws for another WRITEABLE
+ * when it has none would cost two changes of the connection's poll events
+ * for nothing, per session and frame. */
+static gboolean
+session_has_more(WbTopics *t, const Session *s)
+{
+  if (s->control != NULL)
+    return TRUE;
+  if (!s->hello)
+    return FALSE;
+  for (int i = 0; i < WB_TOPIC_COUNT; i++) {
+    const Topic *topic = &t->topics[i];
+    if ((s->topics & (1u << i)) && topic->seq > s->sent_seq[i] && topic->snapshot.buf != NULL)
+      return TRUE;
+  }
+  return s->heartbeat_sent < t->heartbeat;
+}
+
 /* One lws_write per WRITEABLE: the control frame, else the oldest topic that
  * has news, else a heartbeat. */
 static int
 session_writeable(WbTopics *t, struct lws *wsi, Session *s)
 {
+  if (wb_ws_close_requested(&s->close) && s->control == NULL)
+    return wb_ws_close_write(&s->close, wsi);
   if (s->control != NULL) {
     gsize len = strlen(s->control);
     g_autofree guint8 *buf = g_malloc(LWS_PRE + len);
@@ -560,10 +587,11 @@ session_writeable(WbTopics *t, struct lws *wsi, Session *s)
     if (write_text(wsi, buf, len) < 0)
       return -1;
     if (s->close_after_control) {
-      lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, (unsigned char *)"token", 5);
-      return -1;
+      wb_ws_close_request(&s->close, wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, "token");
+      return 0;
     }
-    lws_callback_on_writable(wsi);
+    if (session_has_more(t, s))
+      lws_callback_on_writable(wsi);
     return 0;
   }
   if (!s->hello)
@@ -576,7 +604,8 @@ session_writeable(WbTopics *t, struct lws *wsi, Session *s)
     s->sent_seq[i] = topic->seq;
     if (write_text(wsi, f->buf, f->len) < 0)
       return -1;
-    lws_callback_on_writable(wsi);
+    if (session_has_more(t, s))
+      lws_callback_on_writable(wsi);
     return 0;
   }
   if (s->heartbeat_sent < t->heartbeat) {
@@ -638,9 +667,12 @@ topics_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
   case LWS_CALLBACK_RECEIVE:
     if (s->rx == NULL)
       return -1;
+    if (wb_ws_close_requested(&s->close))
+      break;
     if (s->rx->len + len > RX_MAX) {
-      lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)"size", 4);
-      return -1;
+      g_byte_array_set_size(s->rx, 0);
+      wb_ws_close_request(&s->close, wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "size");
+      break;
     }
     g_byte_array_append(s->rx, in, (guint)len);
     if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) > 0)

@@ -72,7 +72,7 @@ class Package(unittest.TestCase):
 
         depends = subprocess.run(["dpkg-deb", "-f", self.deb, "Depends"],
                                  capture_output=True, text=True, check=True).stdout
-        for dep in ("libwebsockets-evlib-glib", "libwebsockets17", "libsqlite3-0", "librrd8",
+        for dep in ("libwebsockets-evlib-uv", "libuv1", "libwebsockets17", "libsqlite3-0", "librrd8",
                     "libsodium23", "libxlsxwriter", "libsystemd0", "libjson-glib-1.0-0"):
             self.assertIn(dep, depends)
 
