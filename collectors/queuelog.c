@@ -26,9 +26,12 @@
 
 #define READ_BLOCK (64 * 1024)
 #define HEAD_MAX 256
-/* Lines per file per tick before yielding to the loop, so that a backlog of
- * millions of lines never holds up the WebSocket clients. */
+/* Lines per file per tick, and time per tick, before yielding to the loop,
+ * so that a backlog of millions of lines never holds up the WebSocket
+ * clients and requests (libwebsockets ends a request that has waited 5 s
+ * for its answer), however slow the machine. */
 #define LINES_PER_TICK 20000
+#define TICK_US (20 * G_TIME_SPAN_MILLISECOND)
 
 typedef struct {
   char *path;
@@ -51,6 +54,7 @@ typedef struct {
   guint timer_id;
   guint idle_id;
   guint poll_ms;
+  gint64 deadline_us; /* of the tick being read; 0: none */
 } Queuelog;
 
 static void
@@ -193,6 +197,9 @@ tail_line(Queuelog *q, Tail *t, const char *line, gsize len, gint64 start)
 
 /* Consumes the complete lines in t->buf; returns how many. t->pos moves
  * line by line, so each checkpoint names exactly what has been consumed. */
+/* Consumes the complete lines in t->buf, and with flush_partial a last
+ * line without its newline. Without flush_partial it stops, leaving lines
+ * in t->buf, once the tick's time is up (after one line at least). */
 static guint
 tail_consume(Queuelog *q, Tail *t, gboolean flush_partial)
 {
@@ -203,6 +210,9 @@ tail_consume(Queuelog *q, Tail *t, gboolean flush_partial)
   gint64 base = t->pos.offset;
 
   while (done < len) {
+    if (!flush_partial && lines > 0 && q->deadline_us > 0 &&
+        g_get_monotonic_time() >= q->deadline_us)
+      break;
     const char *nl = memchr(data + done, '\n', len - done);
     gsize line_len = nl != NULL ? (gsize)(nl - (data + done)) : len - done;
 
@@ -378,6 +388,12 @@ tail_check_rename(Queuelog *q, Tail *t)
 
 /* Reads up to LINES_PER_TICK lines; returns TRUE if the file has more now. */
 static gboolean
+tick_over(Queuelog *q)
+{
+  return q->deadline_us > 0 && g_get_monotonic_time() >= q->deadline_us;
+}
+
+static gboolean
 tail_read(Queuelog *q, Tail *t)
 {
   guint8 block[READ_BLOCK];
@@ -387,7 +403,15 @@ tail_read(Queuelog *q, Tail *t)
   if (t->fd < 0 && !tail_open(q, t))
     return FALSE;
   tail_check_truncation(t);
-  while (lines < LINES_PER_TICK) {
+  /* Lines left by a tick whose time ran out go before any new read. */
+  if (t->buf->len > 0 && memchr(t->buf->data, '\n', t->buf->len) != NULL) {
+    lines += tail_consume(q, t, FALSE);
+    if (tick_over(q)) {
+      tail_update_head(t);
+      return TRUE;
+    }
+  }
+  while (lines < LINES_PER_TICK && !tick_over(q)) {
     ssize_t n = read(t->fd, block, sizeof(block));
     if (n < 0) {
       if (errno == EINTR)
@@ -415,12 +439,13 @@ tail_read(Queuelog *q, Tail *t)
 static gboolean
 queuelog_tick(Queuelog *q)
 {
-  for (guint i = 0; i < q->tails->len; i++) {
-    Tail *t = g_ptr_array_index(q->tails, i);
-    if (tail_read(q, t))
-      return TRUE;
-  }
-  return FALSE;
+  gboolean more = FALSE;
+
+  q->deadline_us = g_get_monotonic_time() + TICK_US;
+  for (guint i = 0; i < q->tails->len && !more; i++)
+    more = tail_read(q, g_ptr_array_index(q->tails, i));
+  q->deadline_us = 0;
+  return more;
 }
 
 static gboolean

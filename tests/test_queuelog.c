@@ -406,6 +406,49 @@ START_TEST(test_partial_line_and_nul)
 }
 END_TEST
 
+/* A slow store: each event takes 2 ms. */
+static gboolean
+slow_sink_event(WbSink *sink, WbEvent *ev)
+{
+  g_usleep(2000);
+  return test_sink_event(sink, ev);
+}
+
+/* A tick yields to the loop once its time is up, whatever the machine's
+ * speed: the lines it read but did not reach wait in the buffer and go
+ * first in the next tick; every line is read once, in order, and the
+ * checkpointed position always names a whole line. */
+START_TEST(test_tick_yields_on_time)
+{
+  Tail t;
+  tail_setup(&t);
+  t.sink.sink.event = slow_sink_event;
+  g_autoptr(WbCollector) c = start_tail(&t.sink, t.map, t.paths);
+  g_autofree char *text = call_lines(0, 100);
+  test_append(t.path, text);
+
+  ck_assert(wb_queuelog_step(c));
+  guint first = t.sink.events->len;
+  /* 300 events take at least 600 ms; the tick ends after the line that
+   * passes its 20 ms (a slower machine only makes it stop sooner). */
+  ck_assert_uint_ge(first, 1);
+  ck_assert_uint_lt(first, 150);
+  int ticks = 1;
+  while (wb_queuelog_step(c))
+    ticks++;
+  ck_assert_int_gt(ticks, 2);
+  ck_assert_uint_eq(t.sink.events->len, 300);
+  for (guint i = 1; i < t.sink.events->len; i++)
+    ck_assert_int_lt(g_array_index(t.sink.events, WbEvent, i - 1).source_pos,
+                     g_array_index(t.sink.events, WbEvent, i).source_pos);
+  WbCollectorStats st;
+  c->ops->stats(c, 0, &st);
+  ck_assert_int_eq(st.lines, 300);
+  ck_assert_int_eq(st.bytes, (gint64)strlen(text));
+  tail_teardown(&t);
+}
+END_TEST
+
 START_TEST(test_quarantine_keeps_line_numbers)
 {
   Tail t;
@@ -610,6 +653,7 @@ queuelog_suite(void)
   suite_add_tcase(s, tc);
   tc = tcase_create("tail");
   tcase_add_test(tc, test_partial_line_and_nul);
+  tcase_add_test(tc, test_tick_yields_on_time);
   tcase_add_test(tc, test_quarantine_keeps_line_numbers);
   tcase_add_test(tc, test_over_long_line);
   tcase_add_test(tc, test_rotation_by_rename);
