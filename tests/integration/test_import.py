@@ -106,10 +106,13 @@ class ImportTest(unittest.TestCase):
         rng = random.Random(7)
         t0 = int(time.time()) - 2 * 86400
         log = os.path.join(self.tmp, "queue_log")
+        lines = make_lines(800, rng, t0)
         with open(log, "w") as f:
-            f.writelines(make_lines(800, rng, t0))
+            f.writelines(lines)
         d = self.start("--queue-log", log)
-        wait_for(lambda: d.get_json("/healthz")["collectors"][0]["lines"] > 0, what="ingest")
+        # A backlog is read in ticks of at most 20 ms: wait for all of it.
+        wait_for(lambda: d.get_json("/healthz")["collectors"][0]["lines"] == len(lines),
+                 what="ingest")
         time.sleep(0.5)
         day_from, day_to = (t0 - 3600) * 1000, (t0 + 86400) * 1000
         window = "from=%d&to=%d" % (day_from, day_to)
