@@ -527,8 +527,7 @@ wb_server_free(WbServer *srv)
     g_source_remove(srv->stop_id);
   if (srv->context != NULL) {
     lws_context_destroy(srv->context);
-    for (int i = 0; i < 100 && uv_loop_alive(wb_uv_loop_get(srv->uv)); i++)
-      uv_run(wb_uv_loop_get(srv->uv), UV_RUN_NOWAIT);
+    wb_uv_loop_drain(srv->uv);
     finish_destroy(srv);
   }
   wb_uv_loop_free(srv->uv);

@@ -102,14 +102,21 @@ wb_uv_loop_get(WbUvLoop *l)
   return &l->loop;
 }
 
+gboolean
+wb_uv_loop_drain(WbUvLoop *l)
+{
+  /* Handles being closed finish on the loop: a few rounds end them. */
+  for (int i = 0; i < 100 && uv_loop_alive(&l->loop); i++)
+    uv_run(&l->loop, UV_RUN_NOWAIT);
+  return !uv_loop_alive(&l->loop);
+}
+
 void
 wb_uv_loop_free(WbUvLoop *l)
 {
   if (l == NULL)
     return;
-  /* Handles being closed finish on the loop: a few rounds end them. */
-  for (int i = 0; i < 100 && uv_loop_alive(&l->loop); i++)
-    uv_run(&l->loop, UV_RUN_NOWAIT);
+  wb_uv_loop_drain(l);
   g_source_destroy(l->source);
   g_source_unref(l->source);
   int rc = uv_loop_close(&l->loop);

@@ -21,6 +21,9 @@ typedef struct WbUvLoop WbUvLoop;
 /* Attaches a new libuv loop to ctx (NULL: the global default context). */
 WbUvLoop *wb_uv_loop_new(GMainContext *ctx, GError **error);
 uv_loop_t *wb_uv_loop_get(WbUvLoop *l);
+/* Runs the loop until nothing is left on it (at most 100 rounds); TRUE if
+ * nothing is. */
+gboolean wb_uv_loop_drain(WbUvLoop *l);
 /* Runs the loop until the handles still closing have closed, then closes
  * it. Every user of the loop must have stopped its handles before. */
 void wb_uv_loop_free(WbUvLoop *l);
