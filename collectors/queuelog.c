@@ -195,6 +195,12 @@ tail_line(Queuelog *q, Tail *t, const char *line, gsize len, gint64 start)
   }
 }
 
+static gboolean
+tick_over(Queuelog *q)
+{
+  return q->deadline_us > 0 && g_get_monotonic_time() >= q->deadline_us;
+}
+
 /* Consumes the complete lines in t->buf; returns how many. t->pos moves
  * line by line, so each checkpoint names exactly what has been consumed. */
 /* Consumes the complete lines in t->buf, and with flush_partial a last
@@ -210,8 +216,7 @@ tail_consume(Queuelog *q, Tail *t, gboolean flush_partial)
   gint64 base = t->pos.offset;
 
   while (done < len) {
-    if (!flush_partial && lines > 0 && q->deadline_us > 0 &&
-        g_get_monotonic_time() >= q->deadline_us)
+    if (!flush_partial && lines > 0 && tick_over(q))
       break;
     const char *nl = memchr(data + done, '\n', len - done);
     gsize line_len = nl != NULL ? (gsize)(nl - (data + done)) : len - done;
@@ -387,12 +392,6 @@ tail_check_rename(Queuelog *q, Tail *t)
 }
 
 /* Reads up to LINES_PER_TICK lines; returns TRUE if the file has more now. */
-static gboolean
-tick_over(Queuelog *q)
-{
-  return q->deadline_us > 0 && g_get_monotonic_time() >= q->deadline_us;
-}
-
 static gboolean
 tail_read(Queuelog *q, Tail *t)
 {

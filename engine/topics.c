@@ -554,6 +554,14 @@ write_text(struct lws *wsi, guint8 *buf, gsize len)
   return n < (int)len ? -1 : 0;
 }
 
+/* Whether topic i has a frame the session has not had. */
+static gboolean
+topic_due(WbTopics *t, const Session *s, int i)
+{
+  const Topic *topic = &t->topics[i];
+  return (s->topics & (1u << i)) && topic->seq > s->sent_seq[i] && topic->snapshot.buf != NULL;
+}
+
 /* Whether the session has a frame due: asking lws for another WRITEABLE
  * when it has none would cost two changes of the connection's poll events
  * for nothing, per session and frame. */
@@ -564,11 +572,9 @@ session_has_more(WbTopics *t, const Session *s)
     return TRUE;
   if (!s->hello)
     return FALSE;
-  for (int i = 0; i < WB_TOPIC_COUNT; i++) {
-    const Topic *topic = &t->topics[i];
-    if ((s->topics & (1u << i)) && topic->seq > s->sent_seq[i] && topic->snapshot.buf != NULL)
+  for (int i = 0; i < WB_TOPIC_COUNT; i++)
+    if (topic_due(t, s, i))
       return TRUE;
-  }
   return s->heartbeat_sent < t->heartbeat;
 }
 
@@ -598,7 +604,7 @@ session_writeable(WbTopics *t, struct lws *wsi, Session *s)
     return 0;
   for (int i = 0; i < WB_TOPIC_COUNT; i++) {
     Topic *topic = &t->topics[i];
-    if (!(s->topics & (1u << i)) || topic->seq <= s->sent_seq[i] || topic->snapshot.buf == NULL)
+    if (!topic_due(t, s, i))
       continue;
     Frame *f = s->sent_seq[i] == 0 ? &topic->snapshot : &topic->update;
     s->sent_seq[i] = topic->seq;
