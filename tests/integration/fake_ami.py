@@ -316,6 +316,9 @@ class FakeAmi:
         self.loop = None
         self.server = None
         self.writers = set()
+        # Connections being cut: Asterisk writes each message whole, so
+        # nothing more may follow the half message a cut leaves behind.
+        self.cutting = set()
         self.lock = threading.Lock()
 
     # -- control, from the test's thread
@@ -376,11 +379,12 @@ class FakeAmi:
 
     # -- the loop
     def _run(self, ready):
-        self.loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(self.loop)
-        self.loop.set_exception_handler(self._loop_error)
+        loop = self.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        loop.set_exception_handler(self._loop_error)
         ready.set()
-        self.loop.run_forever()
+        loop.run_forever()
+        loop.close()
 
     @staticmethod
     def _loop_error(loop, context):
@@ -432,6 +436,8 @@ class FakeAmi:
                 a = await self._read_action(reader)
                 if a is None:
                     break
+                if writer in self.cutting:
+                    continue  # no answer: the cut is under way
                 name = a.get("action", "").lower()
                 self.actions.append(name)
                 aid = a.get("actionid", "")
@@ -471,6 +477,7 @@ class FakeAmi:
             if streaming is not None:
                 streaming.cancel()
             self.writers.discard(writer)
+            self.cutting.discard(writer)
             writer.close()
 
     def _login_ok(self, a, challenge):
@@ -524,6 +531,7 @@ class FakeAmi:
                 continue
             if drop is not None:
                 mid, resend = drop
+                self.cutting.add(writer)
                 if mid:
                     data = text.encode()
                     writer.write(data[:len(data) // 2])
