@@ -37,6 +37,89 @@ wb_api_reply_clear(WbApiReply *reply)
   reply->content_type = NULL;
   reply->body_len = 0;
   reply->status = 0;
+  g_clear_pointer(&reply->later, wb_api_later_drop);
+}
+
+/* Main loop only: held by the route until it answers and by the server
+ * until the answer is handed over or the client goes. */
+struct WbApiLater {
+  guint ref;
+  WbApiLaterFunc func;
+  gpointer data;
+  gboolean waited;   /* the server has called wait or drop */
+  gboolean answered; /* reply holds an answer not yet handed over */
+  WbApiReply reply;
+};
+
+static void
+later_unref(WbApiLater *l)
+{
+  if (--l->ref > 0)
+    return;
+  wb_api_reply_clear(&l->reply);
+  g_free(l);
+}
+
+/* Hands the kept answer to the server, whose part then ends. */
+static void
+later_hand_over(WbApiLater *l)
+{
+  WbApiLaterFunc func = l->func;
+  l->func = NULL;
+  l->answered = FALSE;
+  func(&l->reply, l->data);
+  wb_api_reply_clear(&l->reply);
+  later_unref(l);
+}
+
+WbApiLater *
+wb_api_later_new(WbApiReply *out)
+{
+  WbApiLater *l = g_new0(WbApiLater, 1);
+  l->ref = 2;
+  g_assert(out->later == NULL);
+  out->later = l;
+  return l;
+}
+
+void
+wb_api_later_answer(WbApiLater *l, WbApiReply *reply)
+{
+  g_return_if_fail(!l->answered && reply->later == NULL);
+  /* Kept only while the server may still want it. */
+  if (l->func != NULL || !l->waited) {
+    l->reply = *reply;
+    l->answered = TRUE;
+  } else {
+    wb_api_reply_clear(reply);
+  }
+  memset(reply, 0, sizeof(*reply));
+  if (l->func != NULL)
+    later_hand_over(l);
+  later_unref(l);
+}
+
+void
+wb_api_later_wait(WbApiLater *l, WbApiLaterFunc func, gpointer data)
+{
+  g_return_if_fail(!l->waited);
+  l->waited = TRUE;
+  l->func = func;
+  l->data = data;
+  if (l->answered)
+    later_hand_over(l);
+}
+
+void
+wb_api_later_drop(WbApiLater *l)
+{
+  /* After the hand-over the server holds nothing to drop. */
+  g_return_if_fail(!l->waited || l->func != NULL);
+  l->waited = TRUE;
+  l->func = NULL;
+  wb_api_reply_clear(&l->reply);
+  l->answered = FALSE;
+  later_unref(l);
 }
 
 GHashTable *

@@ -14,6 +14,8 @@
 
 G_BEGIN_DECLS
 
+typedef struct WbApiLater WbApiLater;
+
 typedef struct {
   guint status;
   char *body;       /* JSON, or a file's bytes when content_type is set */
@@ -23,9 +25,25 @@ typedef struct {
   const char *content_type; /* static; NULL: JSON */
   gsize body_len;
   char *disposition;
+  /* Set by a route whose answer comes later (work off the main loop):
+   * the rest of the reply is then empty. */
+  WbApiLater *later;
 } WbApiReply;
 
+/* Frees the reply's parts; a later answer still due is dropped. */
 void wb_api_reply_clear(WbApiReply *reply);
+
+/* An answer that comes later. The route calls wb_api_later_new (which sets
+ * out->later) and, on the main loop once its work is done, answers with
+ * wb_api_later_answer exactly once. The server calls wb_api_later_wait,
+ * or wb_api_later_drop when the client has gone; func then never runs.
+ * func may take the reply's parts (setting them NULL). */
+typedef void (*WbApiLaterFunc)(WbApiReply *reply, gpointer data);
+
+WbApiLater *wb_api_later_new(WbApiReply *out);
+void wb_api_later_answer(WbApiLater *later, WbApiReply *reply);
+void wb_api_later_wait(WbApiLater *later, WbApiLaterFunc func, gpointer data);
+void wb_api_later_drop(WbApiLater *later);
 /* A JSON error {"error": message} with status; the message is made valid
  * UTF-8 (parameters echo what the client sent). */
 void wb_api_reply_error(WbApiReply *out, guint status, const char *fmt, ...) G_GNUC_PRINTF(3, 4);

@@ -3,6 +3,7 @@
 
 #include "engine/api_auth.h"
 
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -37,11 +38,81 @@ user_object(JsonBuilder *b, const char *name, WbRole role, const char *display_n
   json_builder_end_object(b);
 }
 
+/* Passwords checked at once, each on a worker thread with 64 MiB. Beyond
+ * this a login is refused (429) rather than queued: a flood of logins
+ * costs the server neither its main loop nor its memory. */
+#define LOGINS_CHECKING_MAX 4
+
+typedef struct {
+  WbEngine *engine;
+  WbApiLater *later;
+  WbUsersAttempt *attempt;
+  char *remote;
+} LoginJob;
+
+static void
+login_job_free(LoginJob *job)
+{
+  wb_users_attempt_free(job->attempt);
+  g_free(job->remote);
+  g_free(job);
+}
+
+/* The worker thread's part: the attempt only, nothing shared. */
+static void
+login_check_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  LoginJob *job = data;
+  (void)source;
+  (void)cancellable;
+  wb_users_login_check(job->attempt);
+  g_task_return_boolean(task, TRUE);
+}
+
+static void
+login_reply(WbEngine *e, const WbUsersAttempt *attempt, const char *remote, WbApiReply *out)
+{
+  WbUsersPolicy policy;
+  WbUser user = {0};
+  g_autofree char *session = NULL;
+  g_autoptr(GError) error = NULL;
+
+  wb_users_policy_from_config(e->cfg, &policy);
+  switch (wb_users_login_end(e->store, &policy, attempt, remote, real_now_ms(), &user, &session,
+                             &error)) {
+  case WB_USERS_LOGIN_OK: break;
+  case WB_USERS_LOGIN_BAD: wb_api_reply_error(out, 401, "wrong user name or password"); return;
+  case WB_USERS_LOGIN_LOCKED:
+    wb_api_reply_error(out, 423, "account locked: try again later, or ask an administrator");
+    return;
+  case WB_USERS_LOGIN_ERROR: wb_api_reply_error(out, 500, "%s", error->message); return;
+  }
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  user_object(b, user.name, user.role, user.display_name);
+  wb_api_reply_json(out, b);
+  out->set_cookie = wb_users_cookie(session, e->cfg->auth_cookie_secure);
+  wb_user_clear(&user);
+}
+
+/* Back on the main loop (the daemon's loop runs until the engine is
+ * cleared, so the engine is still there). */
+static void
+login_checked(GObject *source, GAsyncResult *res, gpointer data)
+{
+  LoginJob *job = g_task_get_task_data(G_TASK(res));
+  WbApiReply reply = {0};
+  (void)source;
+  (void)data;
+
+  job->engine->logins_checking--;
+  login_reply(job->engine, job->attempt, job->remote, &reply);
+  wb_api_later_answer(g_steal_pointer(&job->later), &reply);
+}
+
 void
 wb_api_login(WbEngine *e, const WbApiRequest *req, WbApiReply *out)
 {
   g_autoptr(JsonParser) parser = json_parser_new();
-  g_autoptr(GError) error = NULL;
 
   if (req->body == NULL ||
       !json_parser_load_from_data(parser, req->body, (gssize)req->body_len, NULL) ||
@@ -56,24 +127,19 @@ wb_api_login(WbEngine *e, const WbApiRequest *req, WbApiReply *out)
     wb_api_reply_error(out, 400, "%s: expected a string", name == NULL ? "user" : "password");
     return;
   }
-  WbUsersPolicy policy;
-  wb_users_policy_from_config(e->cfg, &policy);
-  WbUser user = {0};
-  g_autofree char *session = NULL;
-  switch (wb_users_login(e->store, &policy, name, password, req->remote, real_now_ms(), &user,
-                         &session, &error)) {
-  case WB_USERS_LOGIN_OK: break;
-  case WB_USERS_LOGIN_BAD: wb_api_reply_error(out, 401, "wrong user name or password"); return;
-  case WB_USERS_LOGIN_LOCKED:
-    wb_api_reply_error(out, 423, "account locked: try again later, or ask an administrator");
+  if (e->logins_checking >= LOGINS_CHECKING_MAX) {
+    wb_api_reply_error(out, 429, "too many logins at once: try again in a few seconds");
     return;
-  case WB_USERS_LOGIN_ERROR: wb_api_reply_error(out, 500, "%s", error->message); return;
   }
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  user_object(b, user.name, user.role, user.display_name);
-  wb_api_reply_json(out, b);
-  out->set_cookie = wb_users_cookie(session, e->cfg->auth_cookie_secure);
-  wb_user_clear(&user);
+  LoginJob *job = g_new0(LoginJob, 1);
+  job->engine = e;
+  job->attempt = wb_users_login_begin(e->store, name, password, real_now_ms());
+  job->remote = g_strdup(req->remote);
+  job->later = wb_api_later_new(out);
+  e->logins_checking++;
+  g_autoptr(GTask) task = g_task_new(NULL, NULL, login_checked, NULL);
+  g_task_set_task_data(task, job, (GDestroyNotify)login_job_free);
+  g_task_run_in_thread(task, login_check_thread);
 }
 
 void

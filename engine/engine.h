@@ -36,7 +36,8 @@ typedef struct {
   GPtrArray *collectors;     /* WbCollector* */
   WbIngest *ingest;          /* the JSON ingest API's collector, in collectors */
   gboolean demo;
-  gint64 started_us; /* monotonic */
+  guint logins_checking; /* passwords being checked on worker threads (api_auth.c) */
+  gint64 started_us;     /* monotonic */
   char *state_dir;
   int lock_fd; /* held by the one writer of the state directory */
 } WbEngine;

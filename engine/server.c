@@ -69,9 +69,11 @@ typedef struct {
   const char *content_type; /* NULL: JSON */
   char *disposition;
   gboolean has_body;
-  gboolean chunked; /* a body without Content-Length: refused */
-  gsize body_len;   /* request body bytes seen */
-  GByteArray *body; /* kept up to [server] max_body_bytes */
+  gboolean chunked;     /* a body without Content-Length: refused */
+  gsize body_len;       /* request body bytes seen */
+  GByteArray *body;     /* kept up to [server] max_body_bytes */
+  WbApiLater *later;    /* the answer, while a route works off the main loop */
+  gboolean headers_due; /* a later answer: its headers go out when writeable */
   char *reply;
   gsize reply_len;
   gsize sent;
@@ -90,6 +92,8 @@ request_clear(Request *r)
   g_clear_pointer(&r->set_cookie, g_free);
   g_clear_pointer(&r->disposition, g_free);
   r->content_type = NULL;
+  g_clear_pointer(&r->later, wb_api_later_drop);
+  r->headers_due = FALSE;
   g_clear_pointer(&r->reply, g_free);
   g_clear_pointer(&r->body, g_byte_array_unref);
   r->reply_len = r->sent = r->body_len = 0;
@@ -206,6 +210,35 @@ send_reply_headers(struct lws *wsi, Request *r)
   return 0;
 }
 
+/* The reply's parts move into the request. */
+static void
+reply_take(Request *r, WbApiReply *reply)
+{
+  r->status = reply->status;
+  r->reply = g_steal_pointer(&reply->body);
+  r->set_cookie = g_steal_pointer(&reply->set_cookie);
+  r->disposition = g_steal_pointer(&reply->disposition);
+  r->content_type = reply->content_type;
+  r->reply_len = r->reply == NULL              ? 0
+                 : reply->content_type != NULL ? reply->body_len
+                                               : strlen(r->reply);
+}
+
+/* A route's later answer (a login, once its password is checked): sent
+ * from the writeable callback, as lws wants. The request is still open:
+ * a closed one drops its later answer. */
+static void
+on_later_answer(WbApiReply *reply, gpointer data)
+{
+  struct lws *wsi = data;
+  Request *r = lws_wsi_user(wsi);
+
+  r->later = NULL;
+  reply_take(r, reply);
+  r->headers_due = TRUE;
+  lws_callback_on_writable(wsi);
+}
+
 static int
 answer(WbServer *srv, struct lws *wsi, Request *r)
 {
@@ -232,14 +265,12 @@ answer(WbServer *srv, struct lws *wsi, Request *r)
     };
     wb_api_handle(srv->engine, &req, &reply);
   }
-  r->status = reply.status;
-  r->reply = g_steal_pointer(&reply.body);
-  r->set_cookie = g_steal_pointer(&reply.set_cookie);
-  r->disposition = g_steal_pointer(&reply.disposition);
-  r->content_type = reply.content_type;
-  r->reply_len = r->reply == NULL             ? 0
-                 : reply.content_type != NULL ? reply.body_len
-                                              : strlen(r->reply);
+  if (reply.later != NULL) {
+    r->later = g_steal_pointer(&reply.later);
+    wb_api_later_wait(r->later, on_later_answer, wsi);
+    return 0;
+  }
+  reply_take(r, &reply);
   return send_reply_headers(wsi, r);
 }
 
@@ -294,6 +325,10 @@ http_api_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     return 0;
   case LWS_CALLBACK_HTTP_BODY_COMPLETION: return answer(srv, wsi, r);
   case LWS_CALLBACK_HTTP_WRITEABLE:
+    if (r->headers_due) {
+      r->headers_due = FALSE;
+      return send_reply_headers(wsi, r);
+    }
     if (r->reply == NULL)
       return 0;
     return send_reply_body(wsi, r);

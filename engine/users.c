@@ -422,24 +422,94 @@ shown_name(const char *name)
   return g_utf8_make_valid(name != NULL ? name : "", MIN(n, 64));
 }
 
+struct WbUsersAttempt {
+  char *name;     /* as typed */
+  char *password; /* wiped when freed */
+  char *hash;     /* the account's stored hash; NULL: unknown name or no check due */
+  gboolean check; /* hash the password (a known name, or the same work for an unknown one) */
+  gboolean ok;    /* the check's verdict */
+};
+
+void
+wb_users_attempt_free(WbUsersAttempt *a)
+{
+  if (a == NULL)
+    return;
+  g_free(a->name);
+  if (a->password != NULL)
+    sodium_memzero(a->password, strlen(a->password));
+  g_free(a->password);
+  g_free(a->hash);
+  g_free(a);
+}
+
+/* The stored hash of name, NULL when there is none. */
+static char *
+stored_hash(WbStore *store, const char *name, GError **error)
+{
+  static const char hash_sql[] = "SELECT password_hash FROM users WHERE name = ?";
+  sqlite3_stmt *st = statement(store, hash_sql, error);
+  if (st == NULL)
+    return NULL;
+  sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+  char *hash =
+      sqlite3_step(st) == SQLITE_ROW ? g_strdup((const char *)sqlite3_column_text(st, 0)) : NULL;
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  return hash;
+}
+
+WbUsersAttempt *
+wb_users_login_begin(WbStore *store, const char *name, const char *password, gint64 now_ms)
+{
+  WbUsersAttempt *a = g_new0(WbUsersAttempt, 1);
+  WbUser u = {0};
+
+  a->name = g_strdup(name);
+  a->password = g_strdup(password != NULL ? password : "");
+  /* A locked or disabled account is refused without the check. A store
+   * error is met again, and reported, by wb_users_login_end. */
+  if (name != NULL && wb_users_get(store, name, &u, NULL)) {
+    a->check = !u.disabled && u.locked_until_ms <= now_ms;
+    if (a->check)
+      a->hash = stored_hash(store, u.name, NULL);
+  } else {
+    a->check = TRUE;
+  }
+  wb_user_clear(&u);
+  return a;
+}
+
+void
+wb_users_login_check(WbUsersAttempt *a)
+{
+  if (!a->check)
+    return;
+  if (a->hash == NULL) {
+    /* The same work as for a known name: the answer's time does not tell
+     * which names exist. */
+    g_free(password_hash(a->password, NULL));
+    return;
+  }
+  a->ok = strlen(a->password) <= WB_USERS_PASSWORD_MAX &&
+          crypto_pwhash_str_verify(a->hash, a->password, strlen(a->password)) == 0;
+}
+
 WbUsersLogin
-wb_users_login(WbStore *store, const WbUsersPolicy *policy, const char *name, const char *password,
-               const char *remote, gint64 now_ms, WbUser *user, char **session, GError **error)
+wb_users_login_end(WbStore *store, const WbUsersPolicy *policy, const WbUsersAttempt *a,
+                   const char *remote, gint64 now_ms, WbUser *user, char **session, GError **error)
 {
   WbUser u = {0};
   g_autoptr(GError) local = NULL;
-  g_autofree char *shown = shown_name(name);
+  g_autofree char *shown = shown_name(a->name);
 
-  if (password == NULL)
-    password = "";
-  if (name == NULL || !wb_users_get(store, name, &u, &local)) {
+  /* The account is read again: other logins, an administrator's change or
+   * a lock may have come while the password was checked. */
+  if (a->name == NULL || !wb_users_get(store, a->name, &u, &local)) {
     if (local != NULL && !g_error_matches(local, WB_USERS_ERROR, WB_USERS_ERROR_NOT_FOUND)) {
       g_propagate_error(error, g_steal_pointer(&local));
       return WB_USERS_LOGIN_ERROR;
     }
-    /* The same work as for a known name: the answer's time does not tell
-     * which names exist. */
-    g_free(password_hash(password, NULL));
     audit(store, now_ms, NULL, WB_AUDIT_LOGIN_FAILED, shown, "unknown user", remote);
     return WB_USERS_LOGIN_BAD;
   }
@@ -449,20 +519,14 @@ wb_users_login(WbStore *store, const WbUsersPolicy *policy, const char *name, co
     wb_user_clear(&u);
     return WB_USERS_LOGIN_LOCKED;
   }
-
-  static const char hash_sql[] = "SELECT password_hash FROM users WHERE name = ?";
-  sqlite3_stmt *st = statement(store, hash_sql, error);
-  if (st == NULL) {
+  g_autofree char *hash = stored_hash(store, u.name, &local);
+  if (local != NULL) {
+    g_propagate_error(error, g_steal_pointer(&local));
     wb_user_clear(&u);
     return WB_USERS_LOGIN_ERROR;
   }
-  sqlite3_bind_text(st, 1, u.name, -1, SQLITE_STATIC);
-  g_autofree char *hash =
-      sqlite3_step(st) == SQLITE_ROW ? g_strdup((const char *)sqlite3_column_text(st, 0)) : NULL;
-  sqlite3_reset(st);
-  sqlite3_clear_bindings(st);
-  gboolean ok = hash != NULL && strlen(password) <= WB_USERS_PASSWORD_MAX &&
-                crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+  /* A password changed during the check: the verdict was on the old one. */
+  gboolean ok = a->ok && hash != NULL && a->hash != NULL && strcmp(hash, a->hash) == 0;
 
   if (!ok) {
     /* A lock from earlier failures has run out: counting starts again. */
@@ -497,6 +561,15 @@ wb_users_login(WbStore *store, const WbUsersPolicy *policy, const char *name, co
   *user = u;
   *session = id;
   return WB_USERS_LOGIN_OK;
+}
+
+WbUsersLogin
+wb_users_login(WbStore *store, const WbUsersPolicy *policy, const char *name, const char *password,
+               const char *remote, gint64 now_ms, WbUser *user, char **session, GError **error)
+{
+  g_autoptr(WbUsersAttempt) a = wb_users_login_begin(store, name, password, now_ms);
+  wb_users_login_check(a);
+  return wb_users_login_end(store, policy, a, remote, now_ms, user, session, error);
 }
 
 static gboolean

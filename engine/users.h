@@ -92,6 +92,22 @@ typedef enum {
 WbUsersLogin wb_users_login(WbStore *store, const WbUsersPolicy *policy, const char *name,
                             const char *password, const char *remote, gint64 now_ms, WbUser *user,
                             char **session, GError **error);
+/* The same login in three steps, so that the Argon2id check (about 0.1 s
+ * and 64 MiB) can run on a worker thread: begin and end on the thread
+ * that owns the store, check on any. begin copies name and password and
+ * reads the stored hash; end reads the account again, counts a failure or
+ * opens the session, and writes the audit rows, as wb_users_login does. */
+typedef struct WbUsersAttempt WbUsersAttempt;
+
+WbUsersAttempt *wb_users_login_begin(WbStore *store, const char *name, const char *password,
+                                     gint64 now_ms);
+void wb_users_login_check(WbUsersAttempt *attempt);
+WbUsersLogin wb_users_login_end(WbStore *store, const WbUsersPolicy *policy,
+                                const WbUsersAttempt *attempt, const char *remote, gint64 now_ms,
+                                WbUser *user, char **session, GError **error);
+void wb_users_attempt_free(WbUsersAttempt *attempt);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(WbUsersAttempt, wb_users_attempt_free)
+
 /* Ends the session (if it exists) and writes the logout row. */
 gboolean wb_users_logout(WbStore *store, const char *session, const char *remote, gint64 now_ms,
                          GError **error);

@@ -367,6 +367,85 @@ START_TEST(test_roles_tokens_cookie)
 }
 END_TEST
 
+static gpointer
+check_thread(gpointer data)
+{
+  wb_users_login_check(data);
+  return NULL;
+}
+
+/* The login in three steps, the check on worker threads, as the daemon
+ * runs it: the same answers as wb_users_login, with the account read
+ * again at the end. */
+static WbUsersLogin
+end_login(Fixture *f, WbUsersAttempt *a, gint64 now)
+{
+  WbUser u = {0};
+  g_autofree char *s = NULL;
+  g_autoptr(GError) error = NULL;
+  WbUsersLogin r = wb_users_login_end(f->store, &f->policy, a, "192.0.2.7", now, &u, &s, &error);
+  ck_assert_msg(r != WB_USERS_LOGIN_ERROR, "%s", error != NULL ? error->message : "?");
+  ck_assert((r == WB_USERS_LOGIN_OK) == (s != NULL));
+  wb_user_clear(&u);
+  return r;
+}
+
+START_TEST(test_login_in_steps)
+{
+  Fixture f;
+  fixture_init(&f);
+  add_user(&f, "qian", WB_ROLE_SUPERVISOR, "Hotline-12367");
+
+  /* Right, wrong and unknown, each checked on its own thread at once. */
+  static const char *const names[] = {"qian", "qian", "qian", "nobody"};
+  static const char *const passwords[] = {"Hotline-12367", "wrong-1", "wrong-2", "Hotline-12367"};
+  WbUsersAttempt *a[4];
+  GThread *th[4];
+  for (int i = 0; i < 4; i++)
+    a[i] = wb_users_login_begin(f.store, names[i], passwords[i], T0);
+  for (int i = 0; i < 4; i++)
+    th[i] = g_thread_new("check", check_thread, a[i]);
+  for (int i = 0; i < 4; i++)
+    g_thread_join(th[i]);
+  ck_assert_int_eq(end_login(&f, a[1], T0 + 1), WB_USERS_LOGIN_BAD);
+  ck_assert_int_eq(end_login(&f, a[2], T0 + 2), WB_USERS_LOGIN_BAD);
+  /* Both failures count, though both began before either ended. */
+  g_autofree char *two = sql(&f, "SELECT failures FROM users");
+  ck_assert_str_eq(two, "2|\n");
+  ck_assert_int_eq(end_login(&f, a[3], T0 + 3), WB_USERS_LOGIN_BAD);
+  ck_assert_int_eq(end_login(&f, a[0], T0 + 4), WB_USERS_LOGIN_OK);
+  g_autofree char *zero = sql(&f, "SELECT failures FROM users");
+  ck_assert_str_eq(zero, "0|\n");
+  for (int i = 0; i < 4; i++)
+    wb_users_attempt_free(a[i]);
+
+  /* The password changed while the old one was checked: refused. */
+  g_autoptr(GError) error = NULL;
+  WbUsersAttempt *old = wb_users_login_begin(f.store, "qian", "Hotline-12367", T0 + 10);
+  wb_users_login_check(old);
+  ck_assert(wb_users_set_password(f.store, "qian", "Hotline-99999", "test", T0 + 11, &error));
+  ck_assert_int_eq(end_login(&f, old, T0 + 12), WB_USERS_LOGIN_BAD);
+  wb_users_attempt_free(old);
+
+  /* Locked while the password was checked: locked, not a failure. */
+  WbUsersAttempt *late = wb_users_login_begin(f.store, "qian", "Hotline-99999", T0 + 20);
+  wb_users_login_check(late);
+  ck_assert(wb_users_set_locked(f.store, "qian", TRUE, "test", T0 + 21, &error));
+  ck_assert_int_eq(end_login(&f, late, T0 + 22), WB_USERS_LOGIN_LOCKED);
+  wb_users_attempt_free(late);
+
+  g_autofree char *audit = sql(&f, "SELECT ts_ms - 1795000000000, action, target, detail"
+                                   " FROM audit WHERE action LIKE 'login%' ORDER BY id");
+  ck_assert_str_eq(audit, "1|login_failed|qian|wrong password|\n"
+                          "2|login_failed|qian|wrong password|\n"
+                          "3|login_failed|nobody|unknown user|\n"
+                          "4|login|qian|supervisor|\n"
+                          "12|login_failed|qian|wrong password|\n"
+                          "22|login_failed|qian|account locked by an administrator|\n");
+  fixture_clear(&f);
+}
+END_TEST
+
 static Suite *
 users_suite(void)
 {
@@ -376,6 +455,7 @@ users_suite(void)
   tcase_add_test(tc, test_password_policy);
   tcase_add_test(tc, test_add_and_login);
   tcase_add_test(tc, test_lockout);
+  tcase_add_test(tc, test_login_in_steps);
   tcase_add_test(tc, test_session_idle);
   tcase_add_test(tc, test_lock_and_password_change);
   tcase_add_test(tc, test_audit_rows_and_prune);

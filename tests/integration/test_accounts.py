@@ -4,12 +4,14 @@ of every route (401 without credentials, 403 for each wrong role), the
 audit rows, and a scan of every answer for raw caller numbers."""
 
 import asyncio
+import http.client
 import json
 import os
 import subprocess
 import tempfile
 import time
 import unittest
+import urllib.parse
 import urllib.request
 
 import websockets
@@ -191,6 +193,52 @@ class Accounts(unittest.TestCase):
         self.assertEqual(actions[-2:], ["user_change", "login"])
         self.assertEqual(rows[-2]["actor"], "wallboardctl")
         self.assertEqual(rows[-2]["detail"], "unlocked")
+
+    def send_logins(self, logins):
+        """Every request written before any answer is read, so that the
+        daemon finds them all waiting at once."""
+        netloc = urllib.parse.urlparse(self.d.url).netloc
+        conns = []
+        for name, password in logins:
+            c = http.client.HTTPConnection(netloc, timeout=60)
+            c.request("POST", "/api/v1/auth/login",
+                      body=json.dumps({"user": name, "password": password}),
+                      headers={"Content-Type": "application/json"})
+            conns.append(c)
+        answers = []
+        for c in conns:
+            r = c.getresponse()
+            answers.append((r.status, r.getheader("Set-Cookie"), json.loads(r.read())))
+            c.close()
+        return answers
+
+    def test_logins_at_once(self):
+        # Four at once, each checked on a worker thread: all in.
+        names = ["disp1", "sup1", "mgr1", "admin1"]
+        answers = self.send_logins([(n, PASSWORD) for n in names])
+        for name, (status, cookie, body) in zip(names, answers):
+            self.assertEqual(status, 200, body)
+            self.assertEqual(body["user"], name)
+            session = cookie.split(";")[0][len("wb_session="):]
+            status, _, me = self.call("GET", "/api/v1/auth/me", cookie=session)
+            self.assertEqual(json.loads(me)["user"], name)
+        # A flood: past four checks at once the rest are turned away at
+        # once (429), not queued, and are no failed login.
+        answers = self.send_logins([("flooder", "Wrong-password-1")] * 16)
+        statuses = [a[0] for a in answers]
+        self.assertLessEqual(set(statuses), {401, 429}, answers)
+        self.assertIn(429, statuses)
+        for status, cookie, body in answers:
+            self.assertIsNone(cookie)
+            if status == 429:
+                self.assertEqual(body, {"error": "too many logins at once: try again in a few"
+                                                 " seconds"})
+        rows = [r for r in self.audit(self.login("aud1")) if r["target"] == "flooder"]
+        self.assertEqual(len(rows), statuses.count(401))
+        self.assertEqual({r["action"] for r in rows}, {"login_failed"})
+        # The daemon answers as before.
+        self.login("sup1")
+        self.assertEqual(self.d.get_json("/healthz")["status"], "ok")
 
     def test_session_idle_expiry(self):
         cookie = self.login("idle1")
