@@ -198,13 +198,13 @@ class Accounts(unittest.TestCase):
         """Every request written before any answer is read, so that the
         daemon finds them all waiting at once."""
         netloc = urllib.parse.urlparse(self.d.url).netloc
-        conns = []
-        for name, password in logins:
-            c = http.client.HTTPConnection(netloc, timeout=60)
+        conns = [http.client.HTTPConnection(netloc, timeout=60) for _ in logins]
+        for c in conns:
+            c.connect()
+        for c, (name, password) in zip(conns, logins):
             c.request("POST", "/api/v1/auth/login",
                       body=json.dumps({"user": name, "password": password}),
                       headers={"Content-Type": "application/json"})
-            conns.append(c)
         answers = []
         for c in conns:
             r = c.getresponse()
