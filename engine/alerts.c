@@ -377,6 +377,8 @@ struct WbAlerts {
   GHashTable *states; /* "rule\x1fscope" -> State* */
   guint64 version;
   WbAlertsCollectState collect;
+  JsonNode *banner;       /* the wallboard's list, built at banner_version */
+  guint64 banner_version; /* version + 1 of the banner's build; 0: none */
 };
 
 WbAlertsCollectState *
@@ -525,6 +527,7 @@ wb_alerts_free(WbAlerts *a)
   g_clear_pointer(&a->collect.store_errors, g_array_unref);
   g_clear_pointer(&a->collect.rrd_errors, g_array_unref);
   g_clear_pointer(&a->collect.down_since, g_hash_table_unref);
+  g_clear_pointer(&a->banner, json_node_unref);
   g_free(a);
 }
 
@@ -831,6 +834,69 @@ wb_alerts_json(WbAlerts *a, gint64 from_ms, gint64 to_ms, gboolean open_only,
   wb_kpi_json_int(b, "open", open);
   json_builder_end_object(b);
   return wb_kpi_json_to_string(b);
+}
+
+static const char sql_banner[] =
+    "SELECT id, rule, scope, severity, raised_ms, message, acked_ms FROM alerts"
+    " WHERE cleared_ms IS NULL"
+    " ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,"
+    "  raised_ms DESC, id DESC LIMIT ?";
+
+static JsonNode *
+banner_build(WbAlerts *a, GError **error)
+{
+  sqlite3_stmt *st = wb_store_statement(a->store, sql_banner, error);
+  if (st == NULL)
+    return NULL;
+  sqlite3_bind_int(st, 1, WB_ALERTS_BANNER_MAX);
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_array(b);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    json_builder_begin_object(b);
+    wb_kpi_json_int(b, "id", sqlite3_column_int64(st, 0));
+    wb_kpi_json_string(b, "rule", (const char *)sqlite3_column_text(st, 1));
+    wb_kpi_json_string(b, "scope", (const char *)sqlite3_column_text(st, 2));
+    wb_kpi_json_string(b, "severity", (const char *)sqlite3_column_text(st, 3));
+    wb_kpi_json_time_twin(b, a->tz, "raised", sqlite3_column_int64(st, 4));
+    wb_kpi_json_string(b, "message", (const char *)sqlite3_column_text(st, 5));
+    json_builder_set_member_name(b, "acked");
+    json_builder_add_boolean_value(b, sqlite3_column_type(st, 6) != SQLITE_NULL);
+    json_builder_end_object(b);
+  }
+  sqlite3_reset(st);
+  if (rc != SQLITE_DONE) {
+    g_set_error(error, WB_ALERTS_ERROR, WB_ALERTS_ERROR_INVALID, "listing open alerts failed");
+    return NULL;
+  }
+  json_builder_end_array(b);
+  return json_builder_get_root(b);
+}
+
+void
+wb_alerts_banner_json(WbAlerts *a, JsonBuilder *b)
+{
+  /* Built again only after a raise, clear or acknowledgement: the board
+   * is built several times a second. */
+  if (a != NULL && a->banner_version != a->version + 1) {
+    g_autoptr(GError) error = NULL;
+    JsonNode *list = banner_build(a, &error);
+    if (list != NULL) {
+      g_clear_pointer(&a->banner, json_node_unref);
+      a->banner = list;
+      a->banner_version = a->version + 1;
+    } else {
+      g_warning("alerts: %s", error->message);
+    }
+  }
+  json_builder_set_member_name(b, "alerts");
+  if (a != NULL && a->banner != NULL) {
+    json_builder_add_value(b, json_node_copy(a->banner));
+  } else {
+    json_builder_begin_array(b);
+    json_builder_end_array(b);
+  }
+  wb_kpi_json_int(b, "alerts_open", a != NULL ? wb_alerts_open_count(a) : 0);
 }
 
 const char *

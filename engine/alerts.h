@@ -115,6 +115,15 @@ guint64 wb_alerts_version(WbAlerts *a);
 /* How many alerts are open now. */
 guint wb_alerts_open_count(WbAlerts *a);
 
+/* The wallboard's alert banner, as members of b's open object: "alerts",
+ * the open alerts (id, rule, scope, severity, raised, message, acked),
+ * the most severe first, then the newest, at most WB_ALERTS_BANNER_MAX;
+ * "alerts_open", how many are open in all. a NULL: none. The wallboard
+ * topic and /api/v1/live carry it, for a display token: messages name a
+ * queue or an agent, as the board itself does, never a caller. */
+#define WB_ALERTS_BANNER_MAX 10
+void wb_alerts_banner_json(WbAlerts *a, JsonBuilder *b);
+
 /* Acknowledges alert id in user's name and writes the audit row. */
 gboolean wb_alerts_ack(WbAlerts *a, gint64 id, const char *user, const char *remote, gint64 now_ms,
                        GError **error);

@@ -3,6 +3,7 @@
 
 #include "engine/live_json.h"
 
+#include "engine/alerts.h"
 #include "engine/kpi_json.h"
 
 static void
@@ -93,6 +94,7 @@ add_board(JsonBuilder *b, WbEngine *e, const WbLiveView *v)
   for (int s = 0; s < WB_AGENT_STATE_COUNT; s++)
     wb_kpi_json_int(b, wb_agent_state_name((WbAgentState)s), v->agents_by_state[s]);
   json_builder_end_object(b);
+  wb_alerts_banner_json(e->alerts, b);
 }
 
 char *

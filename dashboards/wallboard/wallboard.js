@@ -250,6 +250,36 @@ function renderWallboard() {
 
   renderQueues();
   renderCounts();
+  renderAlerts();
+}
+
+// Sizes that follow the space the panels have: after a resize, and when
+// the alert banner comes or goes.
+function refit() {
+  renderAgents();
+  if (staffingData) {
+    $('#on-duty').dataset.html = '';
+    renderStaffing();
+  }
+  for (const el of document.querySelectorAll('.tile')) fitValue(el);
+}
+
+// The banner shows the first open alert the server lists (the most severe,
+// then the newest) and how many more there are; info alerts stay off the TV.
+function renderAlerts() {
+  const list = Array.isArray(wallboard?.alerts)
+    ? wallboard.alerts.filter((a) => a && a.severity !== 'info') : [];
+  const box = $('#alert-banner');
+  if (box.hidden !== (list.length === 0)) {
+    box.hidden = list.length === 0;
+    refit(); // the banner's row takes its height from the panels below
+  }
+  if (list.length === 0) return;
+  const top = list[0];
+  box.dataset.severity = top.severity;
+  setText($('#alert-chip'), t(`sup.severity.${top.severity}`));
+  setText($('#alert-msg'), top.message || top.rule || '');
+  setText($('#alert-more'), list.length > 1 ? t('alerts.more', { n: list.length - 1 }) : '');
 }
 
 function renderLongest() {
@@ -614,14 +644,7 @@ async function main() {
   // Ticks: the clock and the ticking values change once a second; checking
   // four times a second keeps them on the second without drifting.
   setInterval(tickClock, 250);
-  window.addEventListener('resize', () => {
-    renderAgents();
-    if (staffingData) {
-      $('#on-duty').dataset.html = '';
-      renderStaffing();
-    }
-    for (const el of document.querySelectorAll('.tile')) fitValue(el);
-  });
+  window.addEventListener('resize', refit);
 }
 
 main();

@@ -27,7 +27,8 @@
 //     alert: it appears in the list, open and not acknowledged, and the
 //     page beeps; 确认 acknowledges it: the list shows 李伟 and the
 //     server has it acknowledged by liwei; the callers hang up and the
-//     alert shows cleared (已消除);
+//     alert shows cleared (已消除). The wallboard (display token) beside it
+//     shows the alert's message in its banner, and no banner once cleared;
 //  5. a handover note and an incident written through the forms are listed
 //     with their author; the incident is closed from the list;
 //  6. logout ends the session (GET /api/v1/auth/me answers 401 after);
@@ -35,7 +36,8 @@
 //     login, and its note is refused: a note needs a named user;
 //  8. no console errors but the browser's own reports of the refused
 //     requests, and no request to any host but 127.0.0.1.
-// Screenshot after step 5: $WB_BUILD_DIR/artefacts/supervisor.png.
+// Screenshots: $WB_BUILD_DIR/artefacts/supervisor.png after step 5,
+// wallboard-alert.png (the TV with the banner) in step 4.
 // Exit 0 on success, 1 on failure, 77 (meson: skipped) without playwright-core.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -254,11 +256,42 @@ async function main() {
     ok(`agents: 8001 ${a1[2]} with 1 call, 8002 ${a2[2]} ticking; queues: 1 offered, 1 answered`);
 
     step('4. a burst of callers raises the waiting alert; acknowledge it');
+    // The floor's TV, on the display token, beside the supervisor's page.
+    const tv = await browser.context.newPage();
+    tv.on('console', (msg) => {
+      if (msg.type() === 'error') consoleErrors.push(`wallboard: ${msg.text()}`);
+    });
+    await tv.goto(`${url}wallboard/?token=${daemon.token}`);
+    await waitFor(async () => tv.evaluate(() => window.wbClient?.state === 'live'), 15000,
+      'the wallboard does not go live');
+    if (!(await tv.isHidden('#alert-banner'))) fail('the wallboard shows an alert banner before any alert');
     const beepsBefore = Number(await page.evaluate(() => document.body.dataset.beeps || 0));
     fs.appendFileSync(queueLog, burstQueueLog());
     const alertSel = '#panel-alerts li[data-rule="waiting"][data-state="open"]';
     await page.waitForSelector(alertSel, { timeout: 30000 });
     const alertId = await page.getAttribute(alertSel, 'data-alert');
+    const raised = (await page.evaluate(async () => (await (await fetch('/api/v1/alerts')).json()).alerts))
+      .find((a) => String(a.id) === alertId);
+    await tv.waitForSelector('#alert-banner:not([hidden])', { timeout: 15000 });
+    const banner = {
+      severity: await tv.getAttribute('#alert-banner', 'data-severity'),
+      chip: (await tv.textContent('#alert-chip')).trim(),
+      msg: (await tv.textContent('#alert-msg')).trim(),
+    };
+    if (banner.severity !== 'warning' || banner.chip !== '警告' || banner.msg !== raised.message) {
+      fail(`wallboard banner ${JSON.stringify(banner)} for alert ${JSON.stringify(raised)}`);
+    }
+    const layout = await tv.evaluate(() => ({
+      w: document.documentElement.scrollWidth, h: document.documentElement.scrollHeight,
+      cards: [...document.querySelectorAll('#agent-cards .agent')]
+        .filter((el) => el.getBoundingClientRect().bottom > window.innerHeight).length,
+    }));
+    if (layout.w > 1920 || layout.h > 1080 || layout.cards > 0) {
+      fail(`the wallboard with its banner does not fit 1920x1080: ${JSON.stringify(layout)}`);
+    }
+    fs.mkdirSync(ARTEFACTS, { recursive: true });
+    await tv.screenshot({ path: path.join(ARTEFACTS, 'wallboard-alert.png') });
+    ok(`the wallboard's banner: ${banner.chip} ${banner.msg}; the board still fits the screen`);
     if ((await page.getAttribute(alertSel, 'data-acked')) !== 'false') fail('the new alert is already acknowledged');
     await waitFor(async () => Number(await page.evaluate(() => document.body.dataset.beeps || 0)) > beepsBefore,
       5000, 'no beep for the new alert');
@@ -279,7 +312,10 @@ async function main() {
     await page.waitForSelector(`#panel-alerts li[data-alert="${alertId}"][data-state="cleared"]`, { timeout: 30000 });
     const cleared = await page.textContent(`#panel-alerts li[data-alert="${alertId}"]`);
     if (!cleared.includes('已消除')) fail(`the cleared alert reads: ${cleared}`);
-    ok('the callers hang up: the alert clears on the page (已消除), still acknowledged');
+    await tv.waitForSelector('#alert-banner', { state: 'hidden', timeout: 15000 });
+    await tv.close();
+    ok('the callers hang up: the alert clears on the page (已消除), still acknowledged; '
+      + 'the wallboard\'s banner is gone');
 
     step('5. a handover note and an incident');
     await page.fill('#handover-title', '夜班交接');

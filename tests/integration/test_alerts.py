@@ -120,6 +120,16 @@ class AlertsTest(unittest.TestCase):
         self.assertEqual(j["open"], 2)
         # The default list (today's) holds the same two.
         self.assertEqual(self.rules(self.alerts("")), ["longest_wait", "waiting"])
+        # The wallboard's banner, for a display token: the critical first,
+        # message and acknowledgement only.
+        live = wait_for(lambda: (lambda j: j if j["alerts_open"] == 2 else None)(
+            d.get_json("/api/v1/live")), timeout=10, what="the banner on /api/v1/live")
+        self.assertEqual([(a["rule"], a["severity"], a["acked"]) for a in live["alerts"]],
+                         [("longest_wait", "critical", False), ("waiting", "warning", False)])
+        self.assertEqual(live["alerts"][1]["message"], w["message"])
+        self.assertEqual(live["alerts"][1]["id"], w["id"])
+        self.assertEqual(live["alerts"][1]["raised_ms"], w["raised_ms"])
+        self.assertNotIn("acked_by", live["alerts"][1])
 
         async def topic():
             # A display token is refused the topic; a supervisor gets both.
@@ -165,6 +175,9 @@ class AlertsTest(unittest.TestCase):
         acked = {a["rule"]: a for a in self.alerts()["alerts"]}["waiting"]
         self.assertEqual(acked["acked_by"], "liwei")
         self.assertFalse(acked["sound"])
+        # The banner keeps an acknowledged alert: it is still open.
+        wait_for(lambda: [a["acked"] for a in d.get_json("/api/v1/live")["alerts"]] == [False, True],
+                 timeout=10, what="the acknowledgement on the banner")
 
         async def ws_ack_and_clear():
             # The logged-in page acknowledges over the WebSocket, then sees
@@ -197,6 +210,9 @@ class AlertsTest(unittest.TestCase):
         asyncio.run(ws_ack_and_clear())
 
         self.assertEqual(self.alerts()["alerts"], [])
+        wait_for(lambda: d.get_json("/api/v1/live")["alerts"] == [], timeout=10,
+                 what="an empty banner")
+        self.assertEqual(d.get_json("/api/v1/live")["alerts_open"], 0)
         everything = self.alerts("state=all")["alerts"]
         self.assertEqual(self.rules({"alerts": everything}), ["longest_wait", "waiting"])
         for a in everything:
