@@ -38,6 +38,8 @@
 #define AUDIT_PRUNE_INTERVAL_S 86400
 /* How often systemd's STATUS= line (systemctl status) is renewed. */
 #define NOTIFY_STATUS_S 5
+/* How long the daemon's writes wait for another connection's lock. */
+#define DAEMON_BUSY_MS 100
 
 typedef struct Options Options;
 
@@ -517,6 +519,12 @@ run(Daemon *d)
     stop_ingest(d);
     return 1;
   }
+  /* From here the store is written on the main loop, which must not wait
+   * seconds for another process's lock (a wallboardctl import, a backup):
+   * the wallboard would freeze. A commit that finds the database locked
+   * fails at once; the bus holds its batch and writes it again a second
+   * later (docs/reliability.md, "Faults"). */
+  wb_store_set_busy_timeout(e->store, DAEMON_BUSY_MS);
   d->server = wb_server_start(e, d->loop, &error);
   if (d->server == NULL) {
     g_printerr("wallboardd: %s\n", error->message);

@@ -22,6 +22,7 @@ G_DEFINE_QUARK(wb_server_error, wb_server_error)
 #define HTTP_CHUNK (16 * 1024)
 #define URI_MAX 2048
 #define ARG_MAX 1024
+#define ANSWER_TIMEOUT_S 30
 
 enum { PROTO_HTTP_API, PROTO_TOPICS, PROTO_INGEST, PROTO_END, PROTO_COUNT };
 
@@ -481,6 +482,11 @@ wb_server_start(WbEngine *engine, GMainLoop *loop, GError **error)
   info.options = LWS_SERVER_OPTION_LIBUV |
                  LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE |
                  LWS_SERVER_OPTION_VALIDATE_UTF8;
+  /* lws gives an answer this long from the request to its last byte (and
+   * a body this long to arrive). Its default, 5 s, is short on the libuv
+   * loop, which runs due timers before I/O: a stall of the main loop as
+   * long would end requests whose answers were ready to send. */
+  info.timeout_secs = ANSWER_TIMEOUT_S;
   info.foreign_loops = loops;
   info.pcontext = &srv->context;
   info.user = srv;

@@ -384,7 +384,7 @@ wb_store_open(const char *path, GError **error)
                 store->db != NULL ? sqlite3_errmsg(store->db) : "out of memory");
     return NULL;
   }
-  sqlite3_busy_timeout(store->db, 5000);
+  sqlite3_busy_timeout(store->db, WB_STORE_BUSY_MS);
   /* Debian's SQLite makes WAL connections synchronous=FULL: NORMAL is safe
    * against a crash of this process and 10x faster per commit. */
   if (!exec(store, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", error) ||
@@ -427,6 +427,12 @@ void
 wb_store_set_batch(WbStore *store, guint batch_events)
 {
   store->batch_events = MAX(batch_events, 1);
+}
+
+void
+wb_store_set_busy_timeout(WbStore *store, int ms)
+{
+  sqlite3_busy_timeout(store->db, ms);
 }
 
 static gint64

@@ -48,6 +48,10 @@ void wb_store_free(WbStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(WbStore, wb_store_free)
 
 void wb_store_set_batch(WbStore *store, guint batch_events);
+/* How long a statement waits for another connection's write lock before
+ * it fails as locked: WB_STORE_BUSY_MS from wb_store_open. */
+#define WB_STORE_BUSY_MS 5000
+void wb_store_set_busy_timeout(WbStore *store, int ms);
 int wb_store_schema_version(WbStore *store);
 
 /* Appends an event. Returns 1 if new, 0 if (source, source_pos) was already

@@ -343,6 +343,14 @@ class StoreFailingTest(unittest.TestCase):
             self.assertEqual(value(m, "wallboard_store_held_events"), 1)
             self.assertEqual(h["store"]["held"], 1)
             self.assertIn("1 events held", h["problems"][0]["message"])
+            # The main loop does not wait for the lock: every request made
+            # while it is held, longer than SQLite's 5 s busy timeout, gets
+            # its whole answer (health() reads the body and parses it).
+            statuses = set()
+            end = time.monotonic() + 6
+            while time.monotonic() < end:
+                statuses.add(self.health()[0])
+            self.assertEqual(statuses, {503})
         finally:
             lock.execute("ROLLBACK")
             lock.close()
