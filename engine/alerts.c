@@ -377,8 +377,9 @@ struct WbAlerts {
   GHashTable *states; /* "rule\x1fscope" -> State* */
   guint64 version;
   WbAlertsCollectState collect;
-  JsonNode *banner;       /* the wallboard's list, built at banner_version */
-  guint64 banner_version; /* version + 1 of the banner's build; 0: none */
+  JsonNode *banner;       /* the wallboard's list, NULL until built */
+  guint64 banner_version; /* version when banner was built */
+  guint banner_open;      /* open alerts then (a raise or clear moves version) */
 };
 
 WbAlertsCollectState *
@@ -878,13 +879,14 @@ wb_alerts_banner_json(WbAlerts *a, JsonBuilder *b)
 {
   /* Built again only after a raise, clear or acknowledgement: the board
    * is built several times a second. */
-  if (a != NULL && a->banner_version != a->version + 1) {
+  if (a != NULL && (a->banner == NULL || a->banner_version != a->version)) {
     g_autoptr(GError) error = NULL;
     JsonNode *list = banner_build(a, &error);
     if (list != NULL) {
       g_clear_pointer(&a->banner, json_node_unref);
       a->banner = list;
-      a->banner_version = a->version + 1;
+      a->banner_version = a->version;
+      a->banner_open = wb_alerts_open_count(a);
     } else {
       g_warning("alerts: %s", error->message);
     }
@@ -896,7 +898,7 @@ wb_alerts_banner_json(WbAlerts *a, JsonBuilder *b)
     json_builder_begin_array(b);
     json_builder_end_array(b);
   }
-  wb_kpi_json_int(b, "alerts_open", a != NULL ? wb_alerts_open_count(a) : 0);
+  wb_kpi_json_int(b, "alerts_open", a != NULL && a->banner != NULL ? a->banner_open : 0);
 }
 
 const char *
